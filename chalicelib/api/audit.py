@@ -1,0 +1,54 @@
+"""/audit: who changed what."""
+from __future__ import annotations
+
+from typing import Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib.api import http
+from chalicelib.api.routing import VIEWER, route
+from chalicelib.api.schemas import ListQuery, Page, Timestamp
+from chalicelib.domain import audit
+
+bp = Blueprint(__name__)
+
+Action = Literal[audit.ACTIONS]  # type: ignore[valid-type]
+ResourceType = Literal[audit.RESOURCE_TYPES]  # type: ignore[valid-type]
+
+
+class Change(BaseModel):
+    from_: object = Field(alias="from")
+    to: object
+
+
+class AuditEntry(BaseModel):
+    id: str
+    timestamp: str
+    actor_id: str | None
+    actor_email: str | None
+    action: str
+    resource_type: str
+    resource_id: str | None
+    changes: dict[str, Change]
+    request_id: str | None
+    source_ip: str | None
+
+
+class AuditQuery(ListQuery):
+    actor_id: str | None = Field(None, max_length=64)
+    action: Action | None = None
+    resource_type: ResourceType | None = None
+    resource_id: str | None = Field(None, max_length=128)
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+
+
+@route(bp, "/audit", "GET", access=VIEWER, summary="Audit entries, newest first (non-admins: only their own)",
+       query=AuditQuery, response=Page[AuditEntry], errors=(400, 401, 403))
+def list_audit():
+    request = bp.current_request
+    params = http.query(request, AuditQuery)
+    filters = audit.AuditFilter(actor_id=params.actor_id, action=params.action, resource_type=params.resource_type,
+                                resource_id=params.resource_id, since=params.since, until=params.until)
+    return http.respond(audit.list_entries(http.caller(request), filters, params.limit, params.cursor))

@@ -1,0 +1,54 @@
+"""/auth: sign in, who am I, change my password."""
+from __future__ import annotations
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib.api import http
+from chalicelib.api.routing import PUBLIC, VIEWER, route
+from chalicelib.api.schemas import Password, RequestModel
+from chalicelib.api.users import User
+from chalicelib.domain import auth, users
+
+bp = Blueprint(__name__)
+
+
+class Login(RequestModel):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    user: User
+
+
+class ChangePassword(RequestModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: Password
+
+
+@route(bp, "/auth/login", "POST", access=PUBLIC, summary="Sign in with email and password", body=Login,
+       response=Token, errors=(400, 401, 413, 429), headers={429: {"Retry-After": "Seconds until the next try."}})
+def login():
+    request = bp.current_request
+    body = http.json_body(request, Login)
+    return http.respond(auth.login(body.email, body.password, http.caller(request)))
+
+
+@route(bp, "/auth/me", "GET", access=VIEWER, summary="The signed-in user", response=User, errors=(401, 403))
+def me():
+    caller = http.caller(bp.current_request)
+    return http.respond(users.get_user(caller, caller.id))
+
+
+@route(bp, "/auth/password", "POST", access=VIEWER, summary="Change your password (ends your other tokens)",
+       body=ChangePassword, status=204, errors=(400, 401, 403, 413))
+def change_password():
+    request = bp.current_request
+    body = http.json_body(request, ChangePassword)
+    auth.change_password(http.caller(request), body.current_password, body.new_password)
+    return http.no_content()
+

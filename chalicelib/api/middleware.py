@@ -1,0 +1,99 @@
+"""The one HTTP middleware: request id, body-size limit, authentication and authorization from the
+route table, and the single place where errors become ``application/problem+json``."""
+from __future__ import annotations
+
+import json
+import time
+
+from chalice import Response
+
+from chalicelib.api.http import CALLER_KEY, MAX_BODY_BYTES
+from chalicelib.api.routing import PUBLIC, ROUTES
+from chalicelib.core import clock
+from chalicelib.core.errors import DomainError, PayloadTooLarge, Unauthorized
+from chalicelib.domain import auth
+from chalicelib.domain.caller import Caller
+from chalicelib.observability import logger
+
+PROBLEM_TYPE = "application/problem+json"
+STATUS_TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type",
+    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def problem(status: int, detail: str, request_id: str, *, title: str | None = None,
+            errors: list | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
+    body = {"title": title or STATUS_TITLES.get(status, "Error"), "status": status, "detail": detail,
+            "request_id": request_id}
+    if errors:
+        body["errors"] = errors
+    body.update(extra or {})
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status,
+                    headers={"Content-Type": PROBLEM_TYPE, **(headers or {})})
+
+
+def _from_domain_error(error: DomainError, request_id: str) -> Response:
+    return problem(error.status, error.detail, request_id, title=error.title, errors=error.errors,
+                   headers=error.headers, extra=error.extra)
+
+
+def _normalize(response: Response, request_id: str) -> Response:
+    """Chalice's own errors (405, 415, an unhandled exception's 500) leave as problem+json too,
+    with a generic detail: a stack trace or internal name never reaches a client."""
+    content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
+    if response.status_code < 400 or content_type.startswith(PROBLEM_TYPE):
+        return response
+    detail = "the request could not be processed"
+    if isinstance(response.body, dict) and response.status_code < 500:
+        detail = str(response.body.get("Message") or detail)
+    elif response.status_code >= 500:
+        detail = "an internal error occurred; quote the request_id when reporting it"
+    keep = {k: v for k, v in response.headers.items() if k.lower() in ("allow", "retry-after")}
+    return problem(response.status_code, detail, request_id, headers=keep)
+
+
+def _authorize(request, request_id: str, source_ip: str | None) -> Caller:
+    spec = ROUTES.get((request.method, request.context.get("resourcePath")))
+    if spec is None:  # Chalice only dispatches declared routes, so this is a programming error
+        raise Unauthorized("no access rule for this route")
+    if spec.access == PUBLIC:
+        return Caller(kind="anonymous", request_id=request_id, source_ip=source_ip)
+    caller = auth.authenticate(request.headers.get("authorization"), request_id=request_id, source_ip=source_ip)
+    auth.authorize(caller, spec.access, spec.sdk_key)
+    return caller
+
+
+def http_middleware(event, get_response):
+    started = time.perf_counter()
+    request_id = event.context.get("requestId") or clock.new_id()
+    source_ip = (event.context.get("identity") or {}).get("sourceIp")
+    logger.append_keys(request_id=request_id)
+    try:
+        # Checked before authentication, as the contract asks: a huge body costs us nothing more.
+        if len(event.raw_body or b"") > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        event.context[CALLER_KEY] = _authorize(event, request_id, source_ip)
+        response = get_response(event)
+    except DomainError as error:
+        response = _from_domain_error(error, request_id)
+    except Exception:  # noqa: BLE001 - the last line of defence: log it, answer a clean 500
+        logger.exception("unhandled error")
+        response = problem(500, "an internal error occurred; quote the request_id when reporting it", request_id)
+    response = _normalize(response, request_id)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers["X-Request-Id"] = request_id
+    logger.info("request", extra={"method": event.method, "path": event.context.get("resourcePath"),
+                                  "status": response.status_code,
+                                  "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+    logger.remove_keys(["request_id"])
+    return response

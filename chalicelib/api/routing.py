@@ -1,0 +1,58 @@
+"""The route table: every route is declared here through :func:`route`, with its minimum role in
+one visible place. The middleware authorizes from this table and the OpenAPI document is built
+from it, so a route cannot exist without an access rule or without documentation."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PUBLIC = "public"
+VIEWER = "viewer"
+DEVELOPER = "developer"
+ADMIN = "admin"
+ACCESS_LEVELS = (PUBLIC, VIEWER, DEVELOPER, ADMIN)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    access: str
+    sdk_key: bool
+    summary: str
+    tag: str
+    operation_id: str
+    body: Any = None  # pydantic model of the JSON body
+    query: Any = None  # pydantic model of the query string
+    response: Any = None  # pydantic model of the success body (None: no body)
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    headers: dict = field(default_factory=dict)  # extra documented response headers
+    request_headers: dict = field(default_factory=dict)  # documented request headers
+    description: str = ""
+
+
+ROUTES: dict[tuple[str, str], RouteSpec] = {}
+
+
+def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_key: bool = False,
+          body=None, query=None, response=None, status: int = 200, errors: tuple[int, ...] = (),
+          headers: dict | None = None, request_headers: dict | None = None,
+          description: str = "") -> Callable:
+    if access not in ACCESS_LEVELS:
+        raise ValueError(f"unknown access level {access}")
+
+    def register(view: Callable) -> Callable:
+        key = (method, path)
+        if key in ROUTES:
+            raise ValueError(f"route {method} {path} declared twice")
+        ROUTES[key] = RouteSpec(
+            method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
+            tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
+            body=body, query=query, response=response, status=status, errors=tuple(errors),
+            headers=headers or {}, request_headers=request_headers or {}, description=description,
+        )
+        return blueprint.route(path, methods=[method])(view)
+
+    return register

@@ -1,0 +1,175 @@
+"""Authentication: logins with throttling, bearer credentials to callers, password changes."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from chalicelib.core import clock, security
+from chalicelib.core.errors import Forbidden, TooManyRequests, Unauthorized, ValidationFailed
+from chalicelib.core.settings import get_settings
+from chalicelib.domain import audit
+from chalicelib.domain.caller import Caller
+from chalicelib.domain.users import user_to_dict
+from chalicelib.storage import base, sdk_keys, users
+from chalicelib.storage.users import CounterRecord, UserRecord
+
+INVALID_CREDENTIALS = "invalid email or password"
+
+
+class TtlCache:
+    """Per-instance cache of credential lookups. With a TTL of 0 nothing is cached, so a disabled
+    user or revoked key is refused on the very next request."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, object]] = {}
+
+    def get_or_load(self, key: str, ttl: int, load: Callable[[], object]) -> object:
+        if ttl <= 0:
+            return load()
+        hit = self._entries.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key] = (now + ttl, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+credential_cache = TtlCache()
+
+
+def _throttle_key(email: str) -> str:
+    return f"login-failures#{email}"
+
+
+def _throttled_for(email: str) -> int:
+    """Seconds until this email may try again (0 when it may try now)."""
+    settings = get_settings()
+    counter = users.get_counter(_throttle_key(email))
+    if counter is None or counter.window_start is None:
+        return 0
+    window_end = int(counter.window_start) + settings.login_window_seconds
+    remaining = window_end - clock.epoch()
+    if remaining > 0 and counter.count >= settings.login_max_failures:
+        return remaining
+    return 0
+
+
+def _record_failure(transaction, email: str) -> None:
+    settings = get_settings()
+    now = clock.epoch()
+    counter = users.get_counter(_throttle_key(email))
+    if counter is None or counter.window_start is None or counter.window_start + settings.login_window_seconds <= now:
+        record = CounterRecord(_throttle_key(email), count=1, window_start=now,
+                               expires_at=now + settings.login_window_seconds + 60)
+        if counter is None:
+            transaction.save(record, condition=CounterRecord.pk.does_not_exist())
+        else:
+            transaction.save(record, condition=CounterRecord.window_start == counter.window_start)
+    else:
+        transaction.update(counter, actions=[CounterRecord.count.add(1)],
+                           condition=CounterRecord.window_start == counter.window_start)
+
+
+def login(email: str, password: str, caller: Caller) -> dict:
+    email_typed = email
+    email = email.strip().lower()
+    retry_after = _throttled_for(email)
+    if retry_after:
+        # Throttled: no bcrypt work and no audit entry, as the contract says.
+        raise TooManyRequests("too many failed logins for this email; try again later", retry_after)
+    user = users.get_by_email(email)
+    password_ok = security.verify_password(password, user.password_hash if user else None)
+    if user is not None and password_ok and not user.disabled:
+        token, expires_in = security.issue_token(user.id, user.role, user.token_generation)
+        with base.transaction() as transaction:
+            transaction.delete(CounterRecord(_throttle_key(email)))
+            transaction.save(audit.entry(caller, "auth.login", user.id, actor_id=user.id, actor_email=user.email))
+        return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "user": user_to_dict(user)}
+
+    for attempt in range(3):  # a concurrent failure may move the window under us: re-read and retry
+        try:
+            with base.transaction() as transaction:
+                _record_failure(transaction, email)
+                transaction.save(audit.entry(caller, "auth.login_failed", user.id if user else None,
+                                             actor_id=None, actor_email=email_typed))
+            break
+        except base.TransactionCancelled:
+            if attempt == 2:
+                raise
+    raise Unauthorized(INVALID_CREDENTIALS)
+
+
+def _load_user(user_id: str) -> UserRecord | None:
+    return users.get(user_id)
+
+
+def _load_sdk_key(key_hash: str):
+    return sdk_keys.find_by_hash(key_hash)
+
+
+def authenticate(authorization: str | None, *, request_id: str, source_ip: str | None) -> Caller:
+    """Turn an ``Authorization`` header into a caller, or raise Unauthorized."""
+    if not authorization:
+        raise Unauthorized("missing credentials: send Authorization: Bearer <token>")
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential or len(credential) > 4096:
+        raise Unauthorized("malformed Authorization header: expected Bearer <token>")
+    ttl = get_settings().auth_cache_seconds
+    if credential.startswith(security.SDK_KEY_PREFIX):
+        key_hash = security.hash_sdk_key(credential)
+        record = credential_cache.get_or_load(f"sdk:{key_hash}", ttl, lambda: _load_sdk_key(key_hash))
+        if record is None:
+            raise Unauthorized("unknown or revoked SDK key")
+        return Caller(kind="sdk_key", id=record.id, environment=record.environment,
+                      request_id=request_id, source_ip=source_ip)
+    try:
+        claims = security.decode_token(credential)
+    except security.InvalidToken:
+        raise Unauthorized("invalid or expired token") from None
+    user = credential_cache.get_or_load(f"user:{claims.subject}", ttl, lambda: _load_user(claims.subject))
+    if user is None or user.disabled:
+        raise Unauthorized("unknown or disabled user")
+    if user.role != claims.role or user.token_generation != claims.generation:
+        raise Unauthorized("token revoked: sign in again")
+    return Caller(kind="user", id=user.id, email=user.email, role=user.role,
+                  request_id=request_id, source_ip=source_ip)
+
+
+def authorize(caller: Caller, min_role: str, sdk_key_allowed: bool) -> None:
+    if caller.kind == "sdk_key":
+        if not sdk_key_allowed:
+            raise Forbidden("an SDK key may only call the flag evaluation endpoints")
+        return
+    if not caller.has_role(min_role):
+        raise Forbidden(f"this action needs the {min_role} role")
+
+
+def change_password(caller: Caller, current_password: str, new_password: str) -> None:
+    user = users.get(caller.id)
+    if user is None:
+        raise Unauthorized("unknown user")
+    if not security.verify_password(current_password, user.password_hash):
+        raise ValidationFailed.field("current_password", "current password is wrong")
+    now = clock.now_iso()
+    with base.transaction() as transaction:
+        transaction.update(
+            user,
+            actions=[
+                UserRecord.password_hash.set(security.hash_password(new_password)),
+                UserRecord.token_generation.add(1),  # ends every earlier token
+                UserRecord.updated_at.set(now),
+                UserRecord.version.add(1),
+            ],
+            condition=UserRecord.version == user.version,
+        )
+        # The change is recorded without its values: secrets never reach the audit trail.
+        transaction.save(audit.entry(caller, "auth.password_change", user.id,
+                                     {"password": {"from": "[redacted]", "to": "[redacted]"}}))
+    credential_cache.clear()

@@ -1,0 +1,31 @@
+"""Who is making a request, as the domain sees it (no HTTP types)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.core.security import ROLE_RANK
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: str  # "user", "sdk_key" or "anonymous"
+    id: str | None = None
+    email: str | None = None
+    role: str | None = None
+    environment: str | None = None  # an SDK key's own environment
+    request_id: str | None = None
+    source_ip: str | None = None
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind == "user"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_user and self.role == "admin"
+
+    def has_role(self, role: str) -> bool:
+        return self.is_user and ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+ANONYMOUS = Caller(kind="anonymous")

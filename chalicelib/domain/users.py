@@ -1,0 +1,152 @@
+"""Users and roles. The enabled-admin counter, updated in the same transaction as the user, keeps
+"never remove the last admin" true even when two admins demote each other at the same moment."""
+from __future__ import annotations
+
+from chalicelib.core import clock, security
+from chalicelib.core.errors import Conflict, Forbidden, NotFound
+from chalicelib.core.pagination import decode_cursor, encode_cursor
+from chalicelib.domain import audit
+from chalicelib.domain.caller import Caller
+from chalicelib.storage import base, users
+from chalicelib.storage.base import TransactionCancelled
+from chalicelib.storage.users import ADMIN_COUNTER, CounterRecord, UniqueRecord, UserRecord
+
+PUBLIC_FIELDS = ("id", "email", "name", "role", "disabled", "created_at", "updated_at", "version")
+LAST_ADMIN = "the platform must keep at least one enabled admin"
+
+
+def user_to_dict(record: UserRecord) -> dict:
+    return {
+        "id": record.id,
+        "email": record.email,
+        "name": record.name,
+        "role": record.role,
+        "disabled": bool(record.disabled),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": int(record.version),
+    }
+
+
+def _is_enabled_admin(role: str, disabled: bool) -> bool:
+    return role == "admin" and not disabled
+
+
+def _admin_count_change(transaction, delta: int) -> None:
+    counter = CounterRecord(ADMIN_COUNTER)
+    if delta > 0:
+        transaction.update(counter, actions=[CounterRecord.count.add(delta)], label="admins")
+    else:
+        # Refuses (and so cancels the whole transaction) when this would remove the last admin.
+        transaction.update(counter, actions=[CounterRecord.count.add(delta)], condition=CounterRecord.count > 1,
+                           label="admins")
+
+
+def create_user(caller: Caller, email: str, name: str, password: str, role: str) -> dict:
+    email = email.lower()
+    now = clock.now_iso()
+    user_id = clock.new_id()
+    record = UserRecord(user_id, email=email, name=name, role=role, disabled=False,
+                        password_hash=security.hash_password(password), token_generation=0,
+                        created_at=now, updated_at=now, version=1, sort_key=clock.sort_key(now, user_id))
+    after = user_to_dict(record)
+    try:
+        with base.transaction() as transaction:
+            transaction.save(record, condition=UserRecord.id.does_not_exist())
+            transaction.save(UniqueRecord(users.email_guard_key(email), owner_id=user_id),
+                             condition=UniqueRecord.pk.does_not_exist(), label="email")
+            if _is_enabled_admin(role, False):
+                _admin_count_change(transaction, +1)
+            transaction.save(audit.entry(caller, "user.create", user_id, audit.diff(None, after)))
+    except TransactionCancelled as cancelled:
+        if "email" in cancelled.failed:
+            raise Conflict(f"a user with email {email} already exists") from None
+        raise
+    return after
+
+
+def get_user(caller: Caller, user_id: str) -> dict:
+    if not caller.is_admin and caller.id != user_id:
+        raise Forbidden("you may only read your own user")
+    record = users.get(user_id)
+    if record is None:
+        raise NotFound(f"user {user_id} not found")
+    return user_to_dict(record)
+
+
+def list_users(limit: int, cursor: str | None) -> dict:
+    page = users.list_page(limit, decode_cursor("users", cursor))
+    return {"items": [user_to_dict(r) for r in page.items], "next_cursor": encode_cursor("users", page.last_key)}
+
+
+def _load_for_write(user_id: str, expected_version: int | None) -> UserRecord:
+    record = users.get(user_id)
+    if record is None:
+        raise NotFound(f"user {user_id} not found")
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(f"user {user_id} is at version {record.version}, not {expected_version}")
+    return record
+
+
+def update_user(caller: Caller, user_id: str, *, name: str | None = None, role: str | None = None,
+                disabled: bool | None = None, version: int | None = None) -> dict:
+    record = _load_for_write(user_id, version)
+    before = user_to_dict(record)
+    wanted = {"name": name, "role": role, "disabled": disabled}
+    changes = {field: value for field, value in wanted.items() if value is not None and value != before[field]}
+    if not changes:
+        return before
+    was_admin = _is_enabled_admin(record.role, record.disabled)
+    will_be_admin = _is_enabled_admin(changes.get("role", record.role), changes.get("disabled", record.disabled))
+    now = clock.now_iso()
+    actions = [getattr(UserRecord, field).set(value) for field, value in changes.items()]
+    actions += [UserRecord.updated_at.set(now), UserRecord.version.add(1)]
+    if "role" in changes or changes.get("disabled") is True:
+        actions.append(UserRecord.token_generation.add(1))  # ends the user's earlier tokens
+    after = {**before, **changes, "updated_at": now, "version": before["version"] + 1}
+    try:
+        with base.transaction() as transaction:
+            transaction.update(record, actions=actions, condition=UserRecord.version == record.version, label="user")
+            if was_admin != will_be_admin:
+                _admin_count_change(transaction, +1 if will_be_admin else -1)
+            transaction.save(audit.entry(caller, "user.update", user_id,
+                                         audit.diff(before, after, ["name", "role", "disabled"])))
+    except TransactionCancelled as cancelled:
+        raise _conflict(cancelled, user_id) from None
+    return after
+
+
+def delete_user(caller: Caller, user_id: str) -> None:
+    if caller.id == user_id:
+        raise Conflict("you cannot delete yourself")
+    record = _load_for_write(user_id, None)
+    before = user_to_dict(record)
+    was_admin = _is_enabled_admin(record.role, record.disabled)
+    try:
+        with base.transaction() as transaction:
+            transaction.delete(record, condition=UserRecord.version == record.version, label="user")
+            transaction.delete(UniqueRecord(users.email_guard_key(record.email)))
+            if was_admin:
+                _admin_count_change(transaction, -1)
+            transaction.save(audit.entry(caller, "user.delete", user_id, audit.diff(before, None)))
+    except TransactionCancelled as cancelled:
+        raise _conflict(cancelled, user_id) from None
+
+
+def _conflict(cancelled: TransactionCancelled, user_id: str) -> Conflict:
+    if "admins" in cancelled.failed:
+        return Conflict(LAST_ADMIN)
+    return Conflict(f"user {user_id} was changed concurrently; reload and retry")
+
+
+def ensure_admin(email: str, name: str, password: str) -> tuple[dict, bool]:
+    """Provisioning: create the first admin unless a user with that email exists (idempotent).
+    Returns the user and whether it was created."""
+    existing = users.get_by_email(email.lower())
+    if existing is not None:
+        return user_to_dict(existing), False
+    system = Caller(kind="system", email="provisioning", request_id="provisioning")
+    try:
+        return create_user(system, email, name, password, "admin"), True
+    except Conflict:
+        return user_to_dict(users.get_by_email(email.lower())), False

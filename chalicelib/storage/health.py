@@ -1,0 +1,50 @@
+"""Probes for /health: DescribeTable of every table (and the state machine once it exists), on a
+client with a short timeout and no retries so a dead dependency answers within about a second."""
+from __future__ import annotations
+
+import functools
+
+from chalicelib.core.settings import get_settings
+
+TABLE_SUFFIXES = ("users", "uniques", "audit", "counters", "services", "deployments", "logs", "flags",
+                  "sdk-keys", "idempotency", "alerts")
+
+
+@functools.cache
+def _client(service: str):
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"})
+    return boto3.session.Session().client(service, region_name=get_settings().region, config=config)
+
+
+def _dynamodb() -> str:
+    settings = get_settings()
+    client = _client("dynamodb")
+    try:
+        for suffix in TABLE_SUFFIXES:
+            status = client.describe_table(TableName=settings.table_name(suffix))["Table"]["TableStatus"]
+            if status not in ("ACTIVE", "UPDATING"):
+                return f"table {suffix} is {status.lower()}"
+    except Exception as error:  # noqa: BLE001 - any failure is "down", named without internals
+        return f"unavailable ({type(error).__name__})"
+    return "ok"
+
+
+def _stepfunctions() -> str:
+    arn = get_settings().state_machine_arn
+    if arn is None:
+        return "not configured"
+    try:
+        _client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    except Exception as error:  # noqa: BLE001
+        return f"unavailable ({type(error).__name__})"
+    return "ok"
+
+
+def run_all() -> dict[str, str]:
+    checks = {"dynamodb": _dynamodb()}
+    if get_settings().state_machine_arn is not None:
+        checks["stepfunctions"] = _stepfunctions()
+    return checks

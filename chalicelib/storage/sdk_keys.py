@@ -1,0 +1,64 @@
+"""SDK keys: only the SHA-256 of the secret is stored; the authorizer finds a key by that hash."""
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.storage.base import Page, query_page, region, table_name
+
+LIST_PK = "sdk_key"
+
+
+class _ByList(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_list"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByHash(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_hash"
+        projection = AllProjection()
+
+    key_hash = UnicodeAttribute(hash_key=True)
+
+
+class SdkKeyRecord(Model):
+    class Meta:
+        table_name = table_name("sdk-keys")
+        region = region()
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    environment = UnicodeAttribute()
+    key_hash = UnicodeAttribute()
+    key_prefix = UnicodeAttribute()  # the first characters, to recognise a key in the list
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    list_pk = UnicodeAttribute(default=LIST_PK)
+    sort_key = UnicodeAttribute()
+
+    by_list = _ByList()
+    by_hash = _ByHash()
+
+
+def get(key_id: str) -> SdkKeyRecord | None:
+    try:
+        return SdkKeyRecord.get(key_id)
+    except DoesNotExist:
+        return None
+
+
+def find_by_hash(key_hash: str) -> SdkKeyRecord | None:
+    for record in SdkKeyRecord.by_hash.query(key_hash, limit=1):
+        return record
+    return None
+
+
+def list_page(limit: int, start_key: dict | None) -> Page[SdkKeyRecord]:
+    return query_page(SdkKeyRecord.by_list, LIST_PK, limit=limit, start_key=start_key)

@@ -1,0 +1,201 @@
+"""Run the whole platform on this machine: the AWS emulator, the resources from the template, the
+first admin, the scheduled jobs and the API under ``chalice local``. ``scripts/dev`` runs this in
+the foreground; the end-to-end tests start it on free ports.
+
+Ctrl-C (SIGINT) or SIGTERM stops everything it started and frees both ports.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_JWT_SECRET = "local-development-secret-not-for-aws-0123456789"  # local stack only
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_http(url: str, timeout: float, expect=(200,), process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: the process serving it exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status in expect:
+                    return
+                last = response.status
+        except urllib.error.HTTPError as error:
+            last = error.code
+            if error.code in expect:
+                return
+        except OSError as error:
+            last = error
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {timeout}s (last: {last})")
+
+
+def enable_stepfunctions_execution(endpoint: str) -> None:
+    """moto runs state machines only when told to, and must be told before they are created."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
+                                     data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback only
+        pass
+
+
+class DevStack:
+    """The processes of one local stack. Use as a context manager or call start()/stop()."""
+
+    def __init__(self, *, api_port: int | None = None, emulator_port: int | None = None, env: dict | None = None,
+                 log=None, table_prefix: str | None = None):
+        self.env = dict(os.environ if env is None else env)
+        self.api_port = api_port or int(self.env.get("IDP_PORT", "8000"))
+        self.emulator_port = emulator_port or int(self.env.get("IDP_EMULATOR_PORT", "4566"))
+        self.table_prefix = table_prefix or self.env.get("IDP_TABLE_PREFIX", "idp-local")
+        self.log = log or (lambda message: print(f"[dev] {message}", flush=True))
+        self.processes: list[subprocess.Popen] = []
+        self.external_emulator = bool(self.env.get("AWS_ENDPOINT_URL"))
+        self.endpoint = self.env.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{self.emulator_port}"
+        self.outputs: dict[str, str] = {}
+        self.scheduler = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def _app_env(self) -> dict:
+        env = dict(self.env)
+        env.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        env.setdefault("AWS_REGION", env["AWS_DEFAULT_REGION"])
+        env.setdefault("IDP_JWT_SECRET", LOCAL_JWT_SECRET)
+        env["AWS_ENDPOINT_URL"] = self.endpoint
+        env["IDP_TABLE_PREFIX"] = self.table_prefix
+        for key, value in self.outputs.items():
+            if key.endswith("StateMachineArn"):
+                env["IDP_STATE_MACHINE_ARN"] = value
+        return env
+
+    def _spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+        # Each child leads its own process group so stop() can end it and everything it started.
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
+        process.idp_name = name  # type: ignore[attr-defined]
+        self.processes.append(process)
+        return process
+
+    def start(self) -> DevStack:
+        started = time.monotonic()
+        if self.external_emulator:
+            self.log(f"using the emulator at {self.endpoint} (AWS_ENDPOINT_URL)")
+        else:
+            if port_open(self.emulator_port):
+                raise RuntimeError(f"port {self.emulator_port} is taken: set IDP_EMULATOR_PORT or stop what runs there")
+            self.log(f"starting moto server on {self.endpoint}")
+            emulator = self._spawn("emulator", [sys.executable, str(ROOT / "scripts" / "emulator.py"), "--port",
+                                                str(self.emulator_port)], self.env)
+            wait_http(f"{self.endpoint}/moto-api/", 30, process=emulator)
+            enable_stepfunctions_execution(self.endpoint)
+        env = self._app_env()
+        os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "IDP_"))})
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import provision
+
+        self.outputs = provision.provision(table_prefix=self.table_prefix)
+        self.log(f"provisioned stack {self.table_prefix}-stack from infrastructure/template.json "
+                 f"({sum(1 for k in self.outputs if k.endswith('TableName'))} tables)")
+        env = self._app_env()
+        os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "IDP_"))})
+        self.log(provision.ensure_first_admin())
+        if port_open(self.api_port):
+            raise RuntimeError(f"port {self.api_port} is taken: set IDP_PORT or stop what runs there")
+        api = self._spawn("api", [str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",
+                                  "--port", str(self.api_port), "--stage", "local", "--no-autoreload"], env)
+        wait_http(f"{self.api_url}/health", 60, process=api)
+        self._start_scheduler(env)
+        self.log(f"API ready at {self.api_url} after {time.monotonic() - started:.1f}s")
+        return self
+
+    def _start_scheduler(self, env: dict) -> None:
+        scheduler = ROOT / "scripts" / "scheduler.py"
+        if scheduler.exists():
+            self._spawn("scheduler", [sys.executable, str(scheduler)], env)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> DevStack:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def wait(self) -> int:
+        """Block until a child dies or a signal arrives; return an exit code."""
+        while True:
+            for process in self.processes:
+                code = process.poll()
+                if code is not None:
+                    self.log(f"{process.idp_name} exited with {code}")  # type: ignore[attr-defined]
+                    return code or 1
+            time.sleep(0.5)
+
+
+def main() -> int:
+    stack = DevStack()
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        stack.start()
+        stack.log("Ctrl-C stops everything")
+        return stack.wait()
+    except KeyboardInterrupt:
+        stack.log("stopping")
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Create the platform's AWS resources in an emulator (moto server, LocalStack) from the same
+CloudFormation template that deploys to AWS, then the first admin.
+
+    python scripts/provision.py            # uses AWS_ENDPOINT_URL, IDP_TABLE_PREFIX, IDP_ADMIN_*
+
+The only local-only step: moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts
+state machines where executions cannot find them, so the state machine resource of the template
+is created through the Step Functions API instead, with the substitutions filled in from the
+stack's outputs (see ``shared/spec/facts.md``).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infrastructure" / "template.json"
+STATE_MACHINES = ROOT / "state_machines"
+
+
+def load_template() -> dict:
+    return json.loads(TEMPLATE.read_text())
+
+
+def split_template(template: dict) -> tuple[dict, dict]:
+    """The template for the emulator's CloudFormation, and the state machine resources held back
+    to be created through the Step Functions API."""
+    stack_template = copy.deepcopy(template)
+    machines = {name: res for name, res in stack_template["Resources"].items()
+                if res["Type"] == "AWS::StepFunctions::StateMachine"}
+    for name in machines:
+        del stack_template["Resources"][name]
+    stack_template["Outputs"] = {k: v for k, v in stack_template.get("Outputs", {}).items()
+                                 if not _references(v, set(machines))}
+    return stack_template, machines
+
+
+def _references(node, names: set[str]) -> bool:
+    if isinstance(node, dict):
+        if node.get("Ref") in names:
+            return True
+        getatt = node.get("Fn::GetAtt")
+        if getatt and (getatt[0] if isinstance(getatt, list) else getatt.split(".")[0]) in names:
+            return True
+        return any(_references(v, names) for v in node.values())
+    if isinstance(node, list):
+        return any(_references(v, names) for v in node)
+    return False
+
+
+def create_stack(cloudformation, stack_name: str, template: dict, parameters: dict[str, str],
+                 timeout: float = 120) -> dict[str, str]:
+    """Create (or reuse) the stack and return its outputs."""
+    existing = _describe(cloudformation, stack_name)
+    if existing is None or existing["StackStatus"] in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
+        cloudformation.create_stack(
+            StackName=stack_name,
+            TemplateBody=json.dumps(template),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"],
+        )
+    deadline = time.monotonic() + timeout
+    while True:
+        stack = _describe(cloudformation, stack_name)
+        status = stack["StackStatus"] if stack else "MISSING"
+        if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+            return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        if status.endswith("FAILED") or status.startswith("ROLLBACK") or status == "MISSING":
+            events = cloudformation.describe_stack_events(StackName=stack_name)["StackEvents"]
+            reasons = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}" for e in events
+                       if "FAILED" in e["ResourceStatus"]]
+            raise RuntimeError(f"stack {stack_name} is {status}: {reasons}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"stack {stack_name} still {status} after {timeout}s")
+        time.sleep(0.2)
+
+
+def _describe(cloudformation, stack_name: str):
+    try:
+        return cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except cloudformation.exceptions.ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"no value for ${{{name}}} in the state machine definition")
+        return values[name]
+
+    return re.sub(r"\$\{([A-Za-z0-9_.]+)\}", replace, text)
+
+
+def resolve(node, outputs: dict[str, str], parameters: dict[str, str], resources: dict[str, str]):
+    """Resolve the few intrinsic functions a state machine resource uses (Ref, Fn::GetAtt on an
+    Arn, Fn::Sub) against the created stack."""
+    if isinstance(node, dict):
+        if "Ref" in node:
+            name = node["Ref"]
+            if name in parameters:
+                return parameters[name]
+            return resources[name]
+        if "Fn::GetAtt" in node:
+            target = node["Fn::GetAtt"]
+            name = target[0] if isinstance(target, list) else target.split(".")[0]
+            return resources[name]
+        if "Fn::Sub" in node:
+            value = node["Fn::Sub"]
+            text, local = (value, {}) if isinstance(value, str) else (value[0], value[1])
+            local = {k: resolve(v, outputs, parameters, resources) for k, v in local.items()}
+            return substitute(text, {**parameters, **resources, **local, **{"AWS::Region": "us-east-1",
+                                                                             "AWS::AccountId": "123456789012",
+                                                                             "AWS::Partition": "aws"}})
+        return {k: resolve(v, outputs, parameters, resources) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve(v, outputs, parameters, resources) for v in node]
+    return node
+
+
+def create_state_machines(stepfunctions, cloudformation, stack_name: str, machines: dict,
+                          parameters: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
+    """Create each held-back state machine through the Step Functions API; returns logical id → ARN."""
+    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                 for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]}
+    arns = {}
+    for logical_id, resource in machines.items():
+        props = resource["Properties"]
+        name = resolve(props["StateMachineName"], outputs, parameters, resources)
+        role_arn = resolve(props["RoleArn"], outputs, parameters, resources)
+        substitutions = {k: resolve(v, outputs, parameters, resources)
+                         for k, v in props.get("DefinitionSubstitutions", {}).items()}
+        if "DefinitionString" in props:
+            definition = resolve(props["DefinitionString"], outputs, parameters, resources)
+        else:
+            definition = json.dumps(props["Definition"])
+        definition = substitute(definition, substitutions)
+        existing = {m["name"]: m["stateMachineArn"] for m in stepfunctions.list_state_machines()["stateMachines"]}
+        if name in existing:
+            stepfunctions.update_state_machine(stateMachineArn=existing[name], definition=definition, roleArn=role_arn)
+            arns[logical_id] = existing[name]
+        else:
+            arns[logical_id] = stepfunctions.create_state_machine(
+                name=name, definition=definition, roleArn=role_arn, type="STANDARD")["stateMachineArn"]
+    return arns
+
+
+def provision(*, table_prefix: str, stack_name: str | None = None, session=None) -> dict[str, str]:
+    """Create every resource; returns the stack outputs plus ``<Logical>Arn`` for state machines."""
+    import boto3
+
+    session = session or boto3.session.Session()
+    region = session.region_name or "us-east-1"
+    cloudformation = session.client("cloudformation", region_name=region)
+    stepfunctions = session.client("stepfunctions", region_name=region)
+    stack_name = stack_name or f"{table_prefix}-stack"
+    stack_template, machines = split_template(load_template())
+    parameters = {"TablePrefix": table_prefix, "DeletionProtection": "false"}
+    outputs = create_stack(cloudformation, stack_name, stack_template, parameters)
+    for logical_id, arn in create_state_machines(stepfunctions, cloudformation, stack_name, machines,
+                                                 parameters, outputs).items():
+        outputs[f"{logical_id}Arn"] = arn
+    return outputs
+
+
+def ensure_first_admin() -> str:
+    """Create the first admin from IDP_ADMIN_EMAIL / IDP_ADMIN_PASSWORD, idempotently."""
+    sys.path.insert(0, str(ROOT))
+    from chalicelib.domain.users import ensure_admin
+
+    email = os.environ.get("IDP_ADMIN_EMAIL", "admin@example.com")
+    password = os.environ.get("IDP_ADMIN_PASSWORD")
+    source = "IDP_ADMIN_PASSWORD"
+    if not password:
+        password, source = "admin-password-change-me", "the local default (set IDP_ADMIN_PASSWORD to choose one)"
+    _, created = ensure_admin(email, "Administrator", password)
+    verb = "created" if created else "already exists"
+    return f"first admin {email} {verb}; its password comes from {source}"
+
+
+if __name__ == "__main__":
+    prefix = os.environ.get("IDP_TABLE_PREFIX", "idp-local")
+    print(json.dumps(provision(table_prefix=prefix), indent=2))
+    print(ensure_first_admin())
