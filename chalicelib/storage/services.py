@@ -1,0 +1,83 @@
+"""Services table. The deployment engine updates a service with single conditional writes:
+``active_slots.<environment>`` holds the id of the deployment that owns that environment's slot
+(claimed with ``attribute_not_exists``, released only by its owner), and ``health`` /
+``last_deployment`` are plain attributes the state machine sets with UpdateItem."""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.storage.base import Page, query_page, region, table_name
+
+LIST_PK = "service"
+
+
+class _ByList(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_list"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class ServiceRecord(Model):
+    class Meta:
+        table_name = table_name("services")
+        region = region()
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    repository_url = UnicodeAttribute(null=True)
+    owner_id = UnicodeAttribute()
+    lifecycle = UnicodeAttribute(default="experimental")
+    tier = NumberAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    health = UnicodeAttribute(default="unknown")
+    # environment -> deployment id holding that environment's slot; always present (maybe empty)
+    # so the state machine can address ``active_slots.#env`` directly.
+    active_slots = MapAttribute(default=dict)
+    # {id, status, version, environment, finished_at} of the newest finished deployment, or absent.
+    last_deployment = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    list_pk = UnicodeAttribute(default=LIST_PK)
+    sort_key = UnicodeAttribute()
+
+    by_list = _ByList()
+    by_owner = _ByOwner()
+
+
+def name_guard_key(name: str) -> str:
+    return f"service-name#{name}"
+
+
+def get(service_id: str) -> ServiceRecord | None:
+    try:
+        return ServiceRecord.get(service_id)
+    except DoesNotExist:
+        return None
+
+
+def list_page(limit: int, start_key: dict | None, owner_id: str | None = None) -> Page[ServiceRecord]:
+    if owner_id is not None:
+        return query_page(ServiceRecord.by_owner, owner_id, limit=limit, start_key=start_key)
+    return query_page(ServiceRecord.by_list, LIST_PK, limit=limit, start_key=start_key)
