@@ -57,7 +57,7 @@ def wait_http(url: str, timeout: float, expect=(200,), process: subprocess.Popen
 
 def enable_stepfunctions_execution(endpoint: str) -> None:
     """moto runs state machines only when told to, and must be told before they are created."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
+    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",  # noqa: S310
                                      data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback only
@@ -117,17 +117,17 @@ class DevStack:
                                                 str(self.emulator_port)], self.env)
             wait_http(f"{self.endpoint}/moto-api/", 30, process=emulator)
             enable_stepfunctions_execution(self.endpoint)
-        env = self._app_env()
-        os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "IDP_"))})
-        sys.path.insert(0, str(ROOT / "scripts"))
-        import provision
-
-        self.outputs = provision.provision(table_prefix=self.table_prefix)
+        # Provisioning runs in its own process, with exactly the settings the API will get.
+        result = subprocess.run([sys.executable, str(ROOT / "scripts" / "provision.py")], cwd=ROOT,
+                                env=self._app_env(), capture_output=True, text=True, timeout=180)
+        if result.returncode != 0:
+            raise RuntimeError(f"provisioning failed:\n{result.stderr[-4000:]}")
+        report = json.loads(result.stdout)
+        self.outputs = report["outputs"]
         self.log(f"provisioned stack {self.table_prefix}-stack from infrastructure/template.json "
                  f"({sum(1 for k in self.outputs if k.endswith('TableName'))} tables)")
+        self.log(report["admin"])
         env = self._app_env()
-        os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "IDP_"))})
-        self.log(provision.ensure_first_admin())
         if port_open(self.api_port):
             raise RuntimeError(f"port {self.api_port} is taken: set IDP_PORT or stop what runs there")
         api = self._spawn("api", [str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",

@@ -187,5 +187,5 @@ def ensure_first_admin() -> str:
 
 if __name__ == "__main__":
     prefix = os.environ.get("IDP_TABLE_PREFIX", "idp-local")
-    print(json.dumps(provision(table_prefix=prefix), indent=2))
-    print(ensure_first_admin())
+    stack_outputs = provision(table_prefix=prefix)
+    print(json.dumps({"outputs": stack_outputs, "admin": ensure_first_admin()}, indent=2))
