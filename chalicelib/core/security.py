@@ -8,8 +8,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-import jwt
-
 from chalicelib.core import clock
 from chalicelib.core.settings import get_settings
 
@@ -82,7 +80,11 @@ class TokenClaims:
     generation: int
 
 
+# PyJWT (and the cryptography it pulls in) is imported on first use, not on cold start of routes
+# that never see a token (/health, /openapi.json).
 def issue_token(user_id: str, role: str, generation: int) -> tuple[str, int]:
+    import jwt
+
     settings = get_settings()
     issued = clock.epoch()
     ttl = settings.token_ttl_seconds
@@ -101,6 +103,8 @@ def issue_token(user_id: str, role: str, generation: int) -> tuple[str, int]:
 
 
 def decode_token(token: str) -> TokenClaims:
+    import jwt
+
     settings = get_settings()
     try:
         claims = jwt.decode(
