@@ -68,7 +68,7 @@ class DevStack:
     """The processes of one local stack. Use as a context manager or call start()/stop()."""
 
     def __init__(self, *, api_port: int | None = None, emulator_port: int | None = None, env: dict | None = None,
-                 log=None, table_prefix: str | None = None):
+                 log=None, table_prefix: str | None = None, serve_api: bool = True):
         self.env = dict(os.environ if env is None else env)
         self.api_port = api_port or int(self.env.get("IDP_PORT", "8000"))
         self.emulator_port = emulator_port or int(self.env.get("IDP_EMULATOR_PORT", "4566"))
@@ -78,13 +78,13 @@ class DevStack:
         self.external_emulator = bool(self.env.get("AWS_ENDPOINT_URL"))
         self.endpoint = self.env.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{self.emulator_port}"
         self.outputs: dict[str, str] = {}
-        self.scheduler = None
+        self.serve_api = serve_api  # False: only the emulator and the provisioned resources
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
-    def _app_env(self) -> dict:
+    def app_env(self) -> dict:
         env = dict(self.env)
         env.setdefault("AWS_ACCESS_KEY_ID", "testing")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -119,7 +119,7 @@ class DevStack:
             enable_stepfunctions_execution(self.endpoint)
         # Provisioning runs in its own process, with exactly the settings the API will get.
         result = subprocess.run([sys.executable, str(ROOT / "scripts" / "provision.py")], cwd=ROOT,
-                                env=self._app_env(), capture_output=True, text=True, timeout=180)
+                                env=self.app_env(), capture_output=True, text=True, timeout=180)
         if result.returncode != 0:
             raise RuntimeError(f"provisioning failed:\n{result.stderr[-4000:]}")
         report = json.loads(result.stdout)
@@ -127,7 +127,9 @@ class DevStack:
         self.log(f"provisioned stack {self.table_prefix}-stack from infrastructure/template.json "
                  f"({sum(1 for k in self.outputs if k.endswith('TableName'))} tables)")
         self.log(report["admin"])
-        env = self._app_env()
+        env = self.app_env()
+        if not self.serve_api:
+            return self
         if port_open(self.api_port):
             raise RuntimeError(f"port {self.api_port} is taken: set IDP_PORT or stop what runs there")
         api = self._spawn("api", [str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.storage.base import Page, query_page, region, table_name
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
 
 FEED = "audit"
 
@@ -46,7 +45,7 @@ class _ByType(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
-class AuditRecord(Model):
+class AuditRecord(TableModel):
     class Meta:
         table_name = table_name("audit")
         region = region()

@@ -6,6 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.settings import get_settings
@@ -19,6 +20,32 @@ def table_name(suffix: str) -> str:
 
 def region() -> str:
     return get_settings().region
+
+
+_shared_connection: Connection | None = None
+
+
+def shared_connection() -> Connection:
+    """One DynamoDB connection (one botocore session and client) for every model and transaction.
+    pynamodb otherwise builds a session and client per model and per transaction, each re-reading
+    botocore's service description: tens of milliseconds and megabytes apiece."""
+    global _shared_connection
+    if _shared_connection is None:
+        _shared_connection = Connection(region=region())
+    return _shared_connection
+
+
+class TableModel(Model):
+    """Base of every model: routes its table connection through :func:`shared_connection`."""
+
+    @classmethod
+    def _get_connection(cls):
+        table = super()._get_connection()
+        shared = shared_connection()
+        if table.connection is not shared:
+            shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            table.connection = shared
+        return table
 
 
 @dataclass
@@ -65,7 +92,7 @@ class Transaction:
     the order they were added)."""
 
     def __init__(self) -> None:
-        self._write = TransactWrite(connection=Connection(region=region()))
+        self._write = TransactWrite(connection=shared_connection())
         self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
 
     def check(self, model_cls, hash_key, condition, range_key=None, *, label: str = "check") -> None:

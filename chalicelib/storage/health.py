@@ -6,6 +6,7 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.core.settings import get_settings
+from chalicelib.storage.base import shared_connection
 
 TABLE_SUFFIXES = ("users", "uniques", "audit", "counters", "services", "deployments", "logs", "flags",
                   "sdk-keys", "idempotency", "alerts")
@@ -13,11 +14,12 @@ TABLE_SUFFIXES = ("users", "uniques", "audit", "counters", "services", "deployme
 
 @functools.cache
 def _client(service: str):
-    import boto3
     from botocore.config import Config
 
-    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"})
-    return boto3.session.Session().client(service, region_name=get_settings().region, config=config)
+    # Built from the models' botocore session, which has already parsed the service descriptions.
+    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"},
+                    max_pool_connections=len(TABLE_SUFFIXES))
+    return shared_connection().session.create_client(service, region_name=get_settings().region, config=config)
 
 
 def _table_status(client, suffix: str) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.storage.base import region, table_name
+from chalicelib.storage.base import TableModel, region, table_name
 
 
 class _ByDeployment(GlobalSecondaryIndex):
@@ -19,7 +18,7 @@ class _ByDeployment(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
-class LogRecord(Model):
+class LogRecord(TableModel):
     class Meta:
         table_name = table_name("logs")
         region = region()

@@ -4,9 +4,8 @@ from __future__ import annotations
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.storage.base import Page, query_page, region, table_name
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
 
 LIST_PK = "sdk_key"
 
@@ -28,7 +27,7 @@ class _ByHash(GlobalSecondaryIndex):
     key_hash = UnicodeAttribute(hash_key=True)
 
 
-class SdkKeyRecord(Model):
+class SdkKeyRecord(TableModel):
     class Meta:
         table_name = table_name("sdk-keys")
         region = region()

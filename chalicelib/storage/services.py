@@ -12,9 +12,8 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.storage.base import Page, query_page, region, table_name
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
 
 LIST_PK = "service"
 
@@ -37,7 +36,7 @@ class _ByOwner(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
-class ServiceRecord(Model):
+class ServiceRecord(TableModel):
     class Meta:
         table_name = table_name("services")
         region = region()

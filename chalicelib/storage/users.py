@@ -4,9 +4,8 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.storage.base import Page, query_page, region, table_name
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
 
 LIST_PK = "user"
 
@@ -20,7 +19,7 @@ class UserListIndex(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
-class UserRecord(Model):
+class UserRecord(TableModel):
     class Meta:
         table_name = table_name("users")
         region = region()
@@ -42,7 +41,7 @@ class UserRecord(Model):
     by_list = UserListIndex()
 
 
-class UniqueRecord(Model):
+class UniqueRecord(TableModel):
     """One item per unique value (``user-email#a@b.c``, ``service-name#x``): written in the same
     transaction as its owner with ``attribute_not_exists``, so uniqueness holds under races."""
 
@@ -54,7 +53,7 @@ class UniqueRecord(Model):
     owner_id = UnicodeAttribute()
 
 
-class CounterRecord(Model):
+class CounterRecord(TableModel):
     """Small counters: the enabled-admin count, login throttles, daily metrics."""
 
     class Meta:
