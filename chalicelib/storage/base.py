@@ -9,6 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core import aws
 from chalicelib.core.settings import get_settings
 
 T = TypeVar("T")
@@ -31,8 +32,14 @@ def shared_connection() -> Connection:
     botocore's service description: tens of milliseconds and megabytes apiece."""
     global _shared_connection
     if _shared_connection is None:
-        _shared_connection = Connection(region=region())
+        _shared_connection = _SessionConnection(region=region())
     return _shared_connection
+
+
+class _SessionConnection(Connection):
+    @property
+    def session(self):
+        return aws.botocore_session()
 
 
 class TableModel(Model):

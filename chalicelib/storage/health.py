@@ -2,24 +2,17 @@
 client with a short timeout and no retries so a dead dependency answers within about a second."""
 from __future__ import annotations
 
-import functools
 from concurrent.futures import ThreadPoolExecutor
 
+from chalicelib.core import aws
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.base import shared_connection
 
 TABLE_SUFFIXES = ("users", "uniques", "audit", "counters", "services", "deployments", "logs", "flags",
                   "sdk-keys", "idempotency", "alerts")
 
 
-@functools.cache
 def _client(service: str):
-    from botocore.config import Config
-
-    # Built from the models' botocore session, which has already parsed the service descriptions.
-    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"},
-                    max_pool_connections=len(TABLE_SUFFIXES))
-    return shared_connection().session.create_client(service, region_name=get_settings().region, config=config)
+    return aws.client(service, fail_fast=True)
 
 
 def _table_status(client, suffix: str) -> str:
