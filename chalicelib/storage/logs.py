@@ -7,7 +7,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import region, table_name
+from chalicelib.storage.base import Page, query_page, region, table_name
 
 
 class _ByDeployment(GlobalSecondaryIndex):
@@ -35,3 +35,25 @@ class LogRecord(Model):
     expires_at = NumberAttribute()
 
     by_deployment = _ByDeployment()
+
+
+def save_many(records: list[LogRecord]) -> None:
+    """BatchWriteItem in chunks of 25 (pynamodb retries unprocessed items)."""
+    with LogRecord.batch_write() as batch:
+        for record in records:
+            batch.save(record)
+
+
+def service_page(service_id: str, *, limit: int, start_key: dict | None, range_condition=None,
+                 filter_condition=None) -> Page[LogRecord]:
+    """One Query on the table: a service's lines, newest first."""
+    return query_page(LogRecord, service_id, limit=limit, start_key=start_key, range_key_condition=range_condition,
+                      filter_condition=filter_condition, newest_first=True)
+
+
+def deployment_page(deployment_id: str, *, limit: int, start_key: dict | None, range_condition=None,
+                    filter_condition=None, newest_first: bool = False) -> Page[LogRecord]:
+    """One Query on ``by_deployment``: one deployment's lines, oldest first unless asked otherwise."""
+    return query_page(LogRecord.by_deployment, deployment_id, limit=limit, start_key=start_key,
+                      range_key_condition=range_condition, filter_condition=filter_condition,
+                      newest_first=newest_first)
