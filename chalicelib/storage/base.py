@@ -59,13 +59,27 @@ class TransactionCancelled(Exception):
         self.codes = codes
 
 
+_connections: dict[str, Connection] = {}
+
+
+def _connection() -> Connection:
+    """One pynamodb Connection (so one botocore client) per region, shared like the Models' own:
+    building a client costs about 0.1 s, too much to pay on every transaction. pynamodb keeps a
+    botocore session per thread for creating the client, and botocore clients are thread-safe."""
+    wanted = region()
+    connection = _connections.get(wanted)
+    if connection is None:
+        connection = _connections.setdefault(wanted, Connection(region=wanted))
+    return connection
+
+
 class Transaction:
     """A DynamoDB write transaction whose items carry labels, so a cancelled transaction tells
     which condition failed (pynamodb sends checks, deletes, puts, updates in that order, not in
     the order they were added)."""
 
     def __init__(self) -> None:
-        self._write = TransactWrite(connection=Connection(region=region()))
+        self._write = TransactWrite(connection=_connection())
         self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
 
     def check(self, model_cls, hash_key, condition, range_key=None, *, label: str = "check") -> None:
