@@ -14,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.users import UniqueRecord
 
 LIST_PK = "service"
 
@@ -80,3 +81,26 @@ def list_page(limit: int, start_key: dict | None, owner_id: str | None = None) -
     if owner_id is not None:
         return query_page(ServiceRecord.by_owner, owner_id, limit=limit, start_key=start_key)
     return query_page(ServiceRecord.by_list, LIST_PK, limit=limit, start_key=start_key)
+
+
+def tombstone_key(service_id: str) -> str:
+    """A uniques item written in the delete transaction: it tells "deleted" apart from "never
+    existed", so a deleted service's history (logs, deployments) stays readable while the service
+    itself answers 404."""
+    return f"service-deleted#{service_id}"
+
+
+def get_by_name(name: str) -> ServiceRecord | None:
+    try:
+        guard = UniqueRecord.get(name_guard_key(name))
+    except DoesNotExist:
+        return None
+    return get(guard.owner_id)
+
+
+def was_deleted(service_id: str) -> bool:
+    try:
+        UniqueRecord.get(tombstone_key(service_id))
+    except DoesNotExist:
+        return False
+    return True

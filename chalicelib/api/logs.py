@@ -1,0 +1,49 @@
+"""/services/{id}/logs: a service's log lines, newest first."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib.api import http
+from chalicelib.api.routing import VIEWER, route
+from chalicelib.api.schemas import ListQuery, Page, Timestamp
+from chalicelib.api.services import Id
+from chalicelib.domain import logs
+
+bp = Blueprint(__name__)
+
+Level = Literal[logs.LEVELS]  # type: ignore[valid-type]
+
+
+class LogLine(BaseModel):
+    id: str
+    service_id: str
+    deployment_id: str | None
+    timestamp: str
+    level: Level
+    message: str
+    metadata: dict[str, Any]
+
+
+class LogQuery(ListQuery):
+    level: Level | None = Field(None, description="Only lines of exactly this level.")
+    deployment_id: Id | None = Field(None, description="Only lines of this deployment.")
+    since: Timestamp | None = Field(None, description="Only lines at or after this time.")
+    until: Timestamp | None = Field(None, description="Only lines at or before this time.")
+
+
+@route(bp, "/services/{service_id}/logs", "GET", access=VIEWER, summary="A service's log lines, newest first",
+       query=LogQuery, response=Page[LogLine], errors=(400, 401, 403, 404),
+       description="Filters combine (all must hold). A deleted service's lines stay readable until they expire "
+                   "(`IDP_LOG_RETENTION_DAYS`); a service that never existed is a 404. With `level`, a page may hold "
+                   "fewer than `limit` lines while `next_cursor` still points further. `since` after `until` is a "
+                   "400.")
+def list_service_logs(service_id):
+    request = bp.current_request
+    service_id = http.path_id(service_id, "service")
+    params = http.query(request, LogQuery)
+    filters = logs.LogFilter(level=params.level, deployment_id=params.deployment_id, since=params.since,
+                             until=params.until)
+    return http.respond(logs.list_service_logs(service_id, filters, params.limit, params.cursor))

@@ -1,0 +1,183 @@
+"""/services: the service catalog. Anyone signed in reads; developers create and manage the
+services they own; admins manage all."""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from chalice import Blueprint
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+
+from chalicelib.api import http
+from chalicelib.api.routing import DEVELOPER, VIEWER, route
+from chalicelib.api.schemas import ListQuery, Page, RequestModel
+from chalicelib.domain import services
+
+bp = Blueprint(__name__)
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{1,62}$"
+MAX_TAGS = 20
+MAX_TAG_CHARS = 64
+MAX_DESCRIPTION_CHARS = 2000
+MAX_URL_CHARS = 2048
+
+
+def _id(value: str) -> str:
+    try:
+        parsed = uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise ValueError("not a valid id") from None
+    if str(parsed) != value.lower():
+        raise ValueError("not a valid id")
+    return str(parsed)
+
+
+def _http_url(value: str) -> str:
+    problem = "must be an http or https URL"
+    if any(c.isspace() for c in value):
+        raise ValueError(problem)
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # refuses a malformed port
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(problem)
+    return value
+
+
+def _tags(value: Any) -> list[str]:
+    # One check for the whole list, so an error names the field ``tags`` itself.
+    problem = f"must be a list of up to {MAX_TAGS} strings of 1 to {MAX_TAG_CHARS} characters"
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        raise ValueError(problem)
+    for tag in value:
+        if not isinstance(tag, str) or not 1 <= len(tag) <= MAX_TAG_CHARS:
+            raise ValueError(problem)
+    return list(value)
+
+
+Id = Annotated[str, Field(max_length=64, json_schema_extra={"format": "uuid"}), AfterValidator(_id)]
+ServiceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_CHARS)]
+RepositoryUrl = Annotated[str, Field(max_length=MAX_URL_CHARS, json_schema_extra={"format": "uri"}),
+                          AfterValidator(_http_url)]
+Lifecycle = Literal[services.LIFECYCLES]  # type: ignore[valid-type]
+Tier = Annotated[int, Field(ge=1, le=4)]
+Tags = Annotated[list[str], PlainValidator(_tags), WithJsonSchema({
+    "type": "array", "maxItems": MAX_TAGS,
+    "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG_CHARS}})]
+OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class LastDeployment(BaseModel):
+    id: str
+    status: str
+    version: str
+    environment: str
+    finished_at: str | None
+
+
+class Service(BaseModel):
+    id: str
+    name: str
+    description: str
+    repository_url: str | None
+    owner_id: str
+    lifecycle: Lifecycle
+    tier: int | None
+    tags: list[str]
+    health: Literal["unknown", "healthy", "degraded"]
+    active_deployment_id: str | None = Field(
+        description="The deployment holding a slot: production's, else staging's, else development's.")
+    last_deployment: LastDeployment | None = Field(
+        description="The newest deployment that reached a terminal status.")
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class CreateService(RequestModel):
+    name: ServiceName
+    description: Description = ""
+    repository_url: RepositoryUrl | None = None
+    lifecycle: Lifecycle = "experimental"
+    tier: Tier | None = None
+    tags: Tags = Field(default_factory=list)
+    owner_id: OwnerId | None = Field(None, description="Admins only (a developer may name only themselves); "
+                                                       "must be an existing user.")
+
+
+def _no_defaults(schema: dict) -> None:
+    # A partial update: a missing field means "unchanged", not a default value.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class UpdateService(RequestModel):
+    """Only the fields sent change; ``repository_url`` and ``tier`` may be set to null to clear them."""
+
+    model_config = ConfigDict(json_schema_extra=_no_defaults)
+
+    name: ServiceName = None
+    description: Description = None
+    repository_url: RepositoryUrl | None = None
+    lifecycle: Lifecycle = None
+    tier: Tier | None = None
+    tags: Tags = None
+    owner_id: OwnerId = Field(None, description="Admins only.")
+    version: int = Field(None, description="The version you read; a different current version is a 409.")
+
+
+class ServiceQuery(ListQuery):
+    owner_id: Id | None = Field(None, description="Only services owned by this user.")
+
+
+@route(bp, "/services", "GET", access=VIEWER, summary="List services, newest first", query=ServiceQuery,
+       response=Page[Service], errors=(400, 401, 403))
+def list_services():
+    params = http.query(bp.current_request, ServiceQuery)
+    return http.respond(services.list_services(params.limit, params.cursor, owner_id=params.owner_id))
+
+
+@route(bp, "/services", "POST", access=DEVELOPER, summary="Register a service (owner: the caller, or for admins "
+       "any user)", body=CreateService, response=Service, status=201,
+       headers={201: {"Location": "The new service: /services/{id}."}}, errors=(400, 401, 403, 409, 413),
+       description="The name is unique across the platform (409). A developer passing another `owner_id` gets 403; "
+                   "an admin's `owner_id` must name an existing user (400).")
+def create_service():
+    request = bp.current_request
+    body = http.json_body(request, CreateService)
+    service = services.create_service(http.caller(request), body.name, description=body.description,
+                                      repository_url=body.repository_url, lifecycle=body.lifecycle, tier=body.tier,
+                                      tags=body.tags, owner_id=body.owner_id)
+    return http.respond(service, 201, {"Location": f"/services/{service['id']}"})
+
+
+@route(bp, "/services/{service_id}", "GET", access=VIEWER, summary="Get a service", response=Service,
+       errors=(401, 403, 404))
+def get_service(service_id):
+    return http.respond(services.get_service(http.path_id(service_id, "service")))
+
+
+@route(bp, "/services/{service_id}", "PATCH", access=DEVELOPER, summary="Update a service (owner or admin)",
+       body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413),
+       description="Partial update. Changing `owner_id` is for admins only. A stale `version`, or a name another "
+                   "service has, is a 409 and nothing changes.")
+def update_service(service_id):
+    request = bp.current_request
+    service_id = http.path_id(service_id, "service")
+    body = http.json_body(request, UpdateService)
+    fields = {name: getattr(body, name) for name in body.model_fields_set if name != "version"}
+    return http.respond(services.update_service(http.caller(request), service_id, version=body.version, **fields))
+
+
+@route(bp, "/services/{service_id}", "DELETE", access=DEVELOPER, summary="Delete a service (owner or admin)",
+       status=204, errors=(401, 403, 404, 409),
+       description="409 while a deployment of the service is active. Its deployments, logs and audit entries stay "
+                   "readable; its name becomes free.")
+def delete_service(service_id):
+    request = bp.current_request
+    services.delete_service(http.caller(request), http.path_id(service_id, "service"))
+    return http.no_content()
