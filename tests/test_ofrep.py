@@ -12,21 +12,21 @@ BULK = "/ofrep/v1/evaluate/flags"
 
 
 @pytest.fixture
-def flags(api, developer):
-    create(api, developer, "on-everywhere", enabled=True)
-    create(api, developer, "switched-off", rollout_percentage=50)
-    create(api, developer, "prod-only", enabled=True, environments=["production"])
-    create(api, developer, "half", enabled=True, rollout_percentage=50)
-    return developer
+def flags(api, admin):
+    create(api, admin, "on-everywhere", enabled=True)
+    create(api, admin, "switched-off", rollout_percentage=50)
+    create(api, admin, "prod-only", enabled=True, environments=["production"])
+    create(api, admin, "half", enabled=True, rollout_percentage=50)
+    return admin
 
 
 def ctx(environment="production", **extra):
     return {"context": {"environment": environment, **extra}}
 
 
-def test_each_rule_maps_to_a_standard_reason_with_our_reason_in_metadata(api, viewer, flags):
+def test_each_rule_maps_to_a_standard_reason_with_our_reason_in_metadata(api, flags):
     def evaluate(key, body):
-        reply = api.post(SINGLE.format(key), body, token=viewer.token)
+        reply = api.post(SINGLE.format(key), body, token=flags.token)
         assert reply.status == 200, reply.body
         assert reply.header("Content-Type") == "application/json"
         assert reply.body["key"] == key
@@ -49,9 +49,9 @@ def test_each_rule_maps_to_a_standard_reason_with_our_reason_in_metadata(api, vi
     assert evaluate("on-everywhere", ctx(targetingKey="u", country="NL"))[0] is True
 
 
-def test_ofrep_errors_use_the_ofrep_shape(api, viewer, flags):
+def test_ofrep_errors_use_the_ofrep_shape(api, flags):
     def error(key, status, code, body=None, raw=None):
-        reply = api.post(SINGLE.format(key), body, raw=raw, token=viewer.token)
+        reply = api.post(SINGLE.format(key), body, raw=raw, token=flags.token)
         assert reply.status == status, (key, body, raw, reply.body)
         assert reply.header("Content-Type") == "application/json"
         assert reply.body["errorCode"] == code and reply.body["key"] == key
@@ -74,16 +74,16 @@ def test_ofrep_errors_use_the_ofrep_shape(api, viewer, flags):
     error("on-everywhere", 400, "INVALID_CONTEXT", ctx("qa"))
 
 
-def test_general_errors_stay_problem_json(api, viewer, flags):
+def test_general_errors_stay_problem_json(api, flags):
     anonymous = api.post(SINGLE.format("on-everywhere"), ctx())
     assert anonymous.status == 401 and anonymous.header("Content-Type") == "application/problem+json"
     huge = api.post(SINGLE.format("on-everywhere"), {"context": {"environment": "production", "x": "y" * 70_000}},
-                    token=viewer.token)
+                    token=flags.token)
     assert huge.status == 413 and huge.header("Content-Type") == "application/problem+json"
 
 
-def test_bulk_lists_every_flag_with_per_flag_errors(api, viewer, flags):
-    reply = api.post(BULK, ctx("staging"), token=viewer.token)
+def test_bulk_lists_every_flag_with_per_flag_errors(api, flags):
+    reply = api.post(BULK, ctx("staging"), token=flags.token)
     assert reply.status == 200, reply.body
     assert reply.header("ETag")
     by_key = {flag["key"]: flag for flag in reply.body["flags"]}
@@ -94,35 +94,35 @@ def test_bulk_lists_every_flag_with_per_flag_errors(api, viewer, flags):
     assert by_key["half"]["errorCode"] == "TARGETING_KEY_MISSING" and "errorDetails" in by_key["half"]
     assert by_key["switched-off"]["errorCode"] == "TARGETING_KEY_MISSING"
 
-    with_user = api.post(BULK, ctx("staging", targetingKey="user-3"), token=viewer.token).body
+    with_user = api.post(BULK, ctx("staging", targetingKey="user-3"), token=flags.token).body
     half = {flag["key"]: flag for flag in with_user["flags"]}["half"]
     assert half["reason"] == "SPLIT" and half["value"] is (bucket("half", "user-3") < 50)
 
-    bad = api.post(BULK, raw=b"[]", token=viewer.token)
+    bad = api.post(BULK, raw=b"[]", token=flags.token)
     assert bad.status == 400 and bad.header("Content-Type") == "application/json"
     assert bad.body["errorCode"] in ("PARSE_ERROR", "INVALID_CONTEXT") and "key" not in bad.body
-    assert api.post(BULK, {"context": {}}, token=viewer.token).body["errorCode"] == "INVALID_CONTEXT"
+    assert api.post(BULK, {"context": {}}, token=flags.token).body["errorCode"] == "INVALID_CONTEXT"
 
 
-def test_bulk_etag_and_if_none_match(api, viewer, developer, flags):
+def test_bulk_etag_and_if_none_match(api, flags):
     body = ctx("production", targetingKey="user-1")
-    first = api.post(BULK, body, token=viewer.token)
+    first = api.post(BULK, body, token=flags.token)
     etag = first.header("ETag")
     assert etag.startswith('"') and etag.endswith('"')
 
     for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
-        again = api.post(BULK, body, token=viewer.token, headers={"If-None-Match": header})
+        again = api.post(BULK, body, token=flags.token, headers={"If-None-Match": header})
         assert again.status == 304, header
         assert again.body in (None, "") and again.header("ETag") == etag
-    assert api.post(BULK, body, token=viewer.token, headers={"If-None-Match": '"stale"'}).status == 200
+    assert api.post(BULK, body, token=flags.token, headers={"If-None-Match": '"stale"'}).status == 200
 
     # a change to any returned value, variant or reason changes the ETag
-    assert api.patch("/flags/prod-only", {"enabled": False}, token=developer.token).status == 200
-    changed = api.post(BULK, body, token=viewer.token, headers={"If-None-Match": etag})
+    assert api.patch("/flags/prod-only", {"enabled": False}, token=flags.token).status == 200
+    changed = api.post(BULK, body, token=flags.token, headers={"If-None-Match": etag})
     assert changed.status == 200 and changed.header("ETag") != etag
     # ... and so does the answer for another user of a split flag, when it differs
     other_user = next(f"user-{i}" for i in range(2, 100)
                       if (bucket("half", f"user-{i}") < 50) != (bucket("half", "user-1") < 50))
-    other = api.post(BULK, ctx("production", targetingKey=other_user), token=viewer.token,
+    other = api.post(BULK, ctx("production", targetingKey=other_user), token=flags.token,
                      headers={"If-None-Match": changed.header("ETag")})
     assert other.status == 200 and other.header("ETag") != changed.header("ETag")
