@@ -55,6 +55,7 @@ from app import app as chalice_app  # noqa: E402
 # do not see each other's request (a Lambda instance serves one request at a time).
 chalice_app.__class__ = type("ThreadLocalChalice", (LocalChalice,), {})
 from chalicelib.domain import auth as auth_domain  # noqa: E402
+from chalicelib.domain import flags as flags_domain  # noqa: E402
 from chalicelib.domain import users as users_domain  # noqa: E402
 
 TABLES = sorted(v for k, v in OUTPUTS.items() if k.endswith("TableName"))
@@ -75,6 +76,7 @@ def clean_state(request):
     (request paths must use key lookups and Queries only)."""
     _empty_tables()
     auth_domain.credential_cache.clear()
+    flags_domain.cache.clear()
     with count_aws_calls() as calls:
         yield
     if request.node.get_closest_marker("allow_scan") is None:

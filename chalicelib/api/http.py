@@ -118,3 +118,13 @@ def respond(body: Any = None, status: int = 200, headers: dict | None = None) ->
 
 def no_content() -> Response:
     return Response(body="", status_code=204, headers={})
+
+
+class ProtocolResponse(Response):
+    """An error answered in another protocol's own format (OFREP's ``{key, errorCode,
+    errorDetails}``): the middleware passes it through instead of turning it into problem+json."""
+
+
+def protocol_error(body: dict, status: int) -> Response:
+    return ProtocolResponse(body=json.dumps(body, separators=(",", ":")), status_code=status,
+                            headers={"Content-Type": "application/json"})

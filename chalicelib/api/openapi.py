@@ -25,6 +25,7 @@ ERROR_DESCRIPTIONS = {
     429: "Too many requests.",
     503: "A dependency is down.",
 }
+OTHER_DESCRIPTIONS = {304: "Not modified: the ETag named in If-None-Match is still current."}
 REF = "#/components/schemas/{model}"
 
 
@@ -95,7 +96,18 @@ def build_document() -> dict:
             success["headers"] = {k: {"description": v, "schema": {"type": "string"}}
                                   for k, v in spec.headers[spec.status].items()}
         responses[str(spec.status)] = success
+        for status, model in sorted(spec.responses.items()):
+            other: dict = {"description": ERROR_DESCRIPTIONS.get(status, spec.summary) if status >= 400
+                           else OTHER_DESCRIPTIONS.get(status, spec.summary)}
+            if model is not None:
+                other["content"] = {"application/json": {"schema": _schema_of(model, components)}}
+            if spec.headers.get(status):
+                other["headers"] = {k: {"description": v, "schema": {"type": "string"}}
+                                    for k, v in spec.headers[status].items()}
+            responses[str(status)] = other
         for status in sorted(set(spec.errors) | ({401, 403} if spec.access != PUBLIC else set())):
+            if status in spec.responses:
+                continue
             error: dict = {"description": ERROR_DESCRIPTIONS.get(status, "Error"),
                            "content": {"application/problem+json": {"schema": problem_ref}}}
             if spec.headers.get(status):

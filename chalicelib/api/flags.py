@@ -1,0 +1,149 @@
+"""/flags: feature flag management and evaluation (flags are addressed by key)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field, StringConstraints
+
+from chalicelib.api import http
+from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
+from chalicelib.api.schemas import Environment, ListQuery, Page, QueryModel, RequestModel
+from chalicelib.core.errors import NotFound
+from chalicelib.domain import evaluation, flags
+
+bp = Blueprint(__name__)
+
+FlagKey = Annotated[str, StringConstraints(pattern=flags.KEY_PATTERN),
+                    Field(description=f"`{flags.KEY_PATTERN}`; `evaluate` is reserved.")]
+Description = Annotated[str, StringConstraints(max_length=1000)]
+Percentage = Annotated[int, Field(ge=0, le=100, description="Share of users (by stable bucket) who get the flag.")]
+Environments = Annotated[list[Environment], Field(
+    max_length=10, description="Environments the flag is on in; `[]` means every environment. Stored without "
+                               "duplicates in the order development, staging, production.")]
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Reason = Literal[evaluation.REASONS]  # type: ignore[valid-type]
+
+
+class Flag(BaseModel):
+    key: str
+    description: str
+    enabled: bool
+    environments: list[Environment]
+    rollout_percentage: int
+    created_by: str | None
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class CreateFlag(RequestModel):
+    key: FlagKey
+    description: Description = ""
+    enabled: bool = False
+    environments: Environments = Field(default_factory=list)
+    rollout_percentage: Percentage = 100
+
+
+class UpdateFlag(RequestModel):
+    description: Description | None = None
+    enabled: bool | None = None
+    environments: Environments | None = None
+    rollout_percentage: Percentage | None = None
+    version: int | None = Field(None, ge=1, description="The version you read; a mismatch is 409.")
+
+
+class EvaluateQuery(QueryModel):
+    environment: Environment | None = Field(
+        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
+    user_id: UserId = Field(description="The user the flag is evaluated for (their stable bucket).")
+
+
+class BulkEvaluate(RequestModel):
+    environment: Environment | None = Field(
+        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
+    user_id: UserId
+    keys: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = Field(
+        None, max_length=1000, description="Flags to evaluate; every flag when absent.")
+
+
+class EvaluationResult(BaseModel):
+    enabled: bool
+    reason: Reason
+    message: str
+
+
+class FlagEvaluation(EvaluationResult):
+    key: str
+
+
+class BulkEvaluation(BaseModel):
+    flags: dict[str, EvaluationResult]
+    not_found: list[str] = Field(description="Requested keys that name no flag.")
+
+
+def path_key(key: str) -> str:
+    """Flags are addressed by key; a path segment that cannot be a key names no flag."""
+    if not flags.is_valid_key(key):
+        raise NotFound(f"flag {key[:128]!r} not found")
+    return key
+
+
+@route(bp, "/flags", "GET", access=VIEWER, summary="List flags, newest first", query=ListQuery, response=Page[Flag],
+       errors=(400, 401, 403))
+def list_flags():
+    params = http.query(bp.current_request, ListQuery)
+    return http.respond(flags.list_flags(params.limit, params.cursor))
+
+
+@route(bp, "/flags", "POST", access=DEVELOPER, summary="Create a flag", body=CreateFlag, response=Flag, status=201,
+       errors=(400, 401, 403, 409, 413), headers={201: {"Location": "The new flag, /flags/{key}."}})
+def create_flag():
+    request = bp.current_request
+    body = http.json_body(request, CreateFlag)
+    flag = flags.create_flag(http.caller(request), body.key, description=body.description, enabled=body.enabled,
+                             environments=body.environments, rollout_percentage=body.rollout_percentage)
+    return http.respond(flag, 201, {"Location": f"/flags/{flag['key']}"})
+
+
+@route(bp, "/flags/evaluate", "POST", access=VIEWER, sdk_key=True, summary="Evaluate several flags (or all) for a user",
+       body=BulkEvaluate, response=BulkEvaluation, errors=(400, 401, 403, 413))
+def evaluate_flags():
+    request = bp.current_request
+    body = http.json_body(request, BulkEvaluate)
+    return http.respond(flags.evaluate_flags(http.caller(request), body.environment, body.user_id, body.keys))
+
+
+@route(bp, "/flags/{key}", "GET", access=VIEWER, summary="Get a flag", response=Flag, errors=(401, 403, 404))
+def get_flag(key):
+    return http.respond(flags.get_flag(path_key(key)))
+
+
+@route(bp, "/flags/{key}", "PATCH", access=DEVELOPER, summary="Update a flag", body=UpdateFlag, response=Flag,
+       errors=(400, 401, 403, 404, 409, 413))
+def update_flag(key):
+    request = bp.current_request
+    key = path_key(key)
+    body = http.json_body(request, UpdateFlag)
+    return http.respond(flags.update_flag(http.caller(request), key, description=body.description, enabled=body.enabled,
+                                          environments=body.environments, rollout_percentage=body.rollout_percentage,
+                                          version=body.version))
+
+
+@route(bp, "/flags/{key}", "DELETE", access=ADMIN, summary="Delete a flag", status=204, errors=(401, 403, 404, 409))
+def delete_flag(key):
+    request = bp.current_request
+    flags.delete_flag(http.caller(request), path_key(key))
+    return http.no_content()
+
+
+@route(bp, "/flags/{key}/evaluate", "GET", access=VIEWER, sdk_key=True, summary="Evaluate a flag for a user",
+       query=EvaluateQuery, response=FlagEvaluation, errors=(400, 401, 403, 404),
+       description="Rules in order: disabled → `FLAG_DISABLED`; environment not listed → `ENVIRONMENT_NOT_TARGETED`; "
+                   "bucket ≥ rollout → `OUTSIDE_ROLLOUT`; otherwise `ALL_CONDITIONS_MET`. The bucket is "
+                   "SHA-256(\"<key>:<user_id>\"), first 8 bytes big-endian, mod 100.")
+def evaluate_flag(key):
+    request = bp.current_request
+    key = path_key(key)
+    params = http.query(request, EvaluateQuery)
+    return http.respond(flags.evaluate_flag(http.caller(request), key, params.environment, params.user_id))

@@ -1,0 +1,59 @@
+"""Flags table: one item per flag, addressed by its key; the ``by_list`` index orders them by
+creation time for the list and lets the evaluation cache read every flag with Queries."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+
+LIST_PK = "flag"
+
+
+class _ByList(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_list"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class FlagRecord(TableModel):
+    class Meta:
+        table_name = table_name("flags")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    description = UnicodeAttribute(default="")
+    enabled = BooleanAttribute(default=False)
+    environments = ListAttribute(of=UnicodeAttribute, default=list)
+    rollout_percentage = NumberAttribute(default=100)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    list_pk = UnicodeAttribute(default=LIST_PK)
+    sort_key = UnicodeAttribute()
+
+    by_list = _ByList()
+
+
+def get(key: str) -> FlagRecord | None:
+    try:
+        return FlagRecord.get(key)
+    except DoesNotExist:
+        return None
+
+
+def list_page(limit: int, start_key: dict | None) -> Page[FlagRecord]:
+    return query_page(FlagRecord.by_list, LIST_PK, limit=limit, start_key=start_key)
+
+
+def all_flags() -> Iterator[FlagRecord]:
+    """Every flag, through the list index (one Query per 1 MB page; never a Scan). Used to fill the
+    per-instance evaluation cache."""
+    return FlagRecord.by_list.query(LIST_PK)
