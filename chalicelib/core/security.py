@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import jwt
 
 from chalicelib.core import clock
-from chalicelib.core.settings import get_settings
+from chalicelib.core.settings import SettingsError, get_settings
 
 ALGORITHM = "HS256"
 SDK_KEY_PREFIX = "idp_sk_"
@@ -26,14 +26,20 @@ class InvalidToken(Exception):
 @functools.lru_cache(maxsize=1)
 def jwt_secret() -> str:
     """The signing secret: ``IDP_JWT_SECRET`` locally, an SSM SecureString on AWS (read once per
-    instance)."""
+    instance; a failed read is not cached, so the next request tries again)."""
     settings = get_settings()
     if settings.jwt_secret:
         return settings.jwt_secret
     from chalicelib.core.aws import client
 
-    response = client("ssm").get_parameter(Name=settings.jwt_secret_parameter, WithDecryption=True)
-    return response["Parameter"]["Value"]
+    name = settings.jwt_secret_parameter
+    parameter = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    # The same rules as the local secret: a plain String would sit unencrypted, a short one is weak.
+    if parameter.get("Type") != "SecureString":
+        raise SettingsError(f"SSM parameter {name} must be a SecureString, not {parameter.get('Type')}")
+    if len(parameter["Value"]) < 32:
+        raise SettingsError(f"SSM parameter {name} must hold at least 32 characters")
+    return parameter["Value"]
 
 
 def derived_key(purpose: str) -> bytes:
