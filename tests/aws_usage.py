@@ -159,11 +159,11 @@ def resolve(node, values: dict[str, str]):
     parameters and ``<Logical>`` or ``<Logical>.Arn`` of resources); unknown names stay ``${...}``."""
     if isinstance(node, dict):
         if "Ref" in node:
-            return values.get(node["Ref"], "${%s}" % node["Ref"])
+            return values.get(node["Ref"], "${" + node["Ref"] + "}")
         if "Fn::GetAtt" in node:
             target = node["Fn::GetAtt"]
             key = ".".join(target) if isinstance(target, list) else target
-            return values.get(key, "${%s}" % key)
+            return values.get(key, "${" + key + "}")
         if "Fn::Sub" in node:
             value = node["Fn::Sub"]
             text, local = (value, {}) if isinstance(value, str) else (value[0], value[1])

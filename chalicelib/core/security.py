@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import jwt
 
 from chalicelib.core import clock
-from chalicelib.core.settings import SettingsError, get_settings
+from chalicelib.core.settings import get_settings
 
 ALGORITHM = "HS256"
 SDK_KEY_PREFIX = "idp_sk_"
@@ -31,6 +31,7 @@ def jwt_secret() -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
     from chalicelib.core.aws import client
+    from chalicelib.core.settings import SettingsError
 
     name = settings.jwt_secret_parameter
     parameter = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]

@@ -2,7 +2,7 @@
 (the API, the functions of schedules and event handlers, their roles) merged with everything in
 ``infrastructure/template.json`` (tables, state machine, roles, topic, alarms).
 
-    python scripts/packaging.py dev            # -> out/dev/sam.json + out/dev/deployment.zip
+    python scripts/package_stack.py dev            # -> out/dev/sam.json + out/dev/deployment.zip
     scripts/package dev                        # the same, through the project's virtualenv
 
 Nothing is copied by hand: the stage's values come from ``.chalice/config.json``. Two small
@@ -166,7 +166,7 @@ def _single(template: dict, resource_type: str, setting: str) -> str | None:
     names = sorted(name for name, res in template["Resources"].items() if res.get("Type") == resource_type)
     if len(names) > 1:
         raise PackagingError(f"several {resource_type} resources ({', '.join(names)}): {setting} would be "
-                             f"ambiguous; say in scripts/packaging.py which one the functions use")
+                             f"ambiguous; say in scripts/package_stack.py which one the functions use")
     return names[0] if names else None
 
 
@@ -197,7 +197,7 @@ def wire(template: dict, settings: dict[str, str]) -> dict:
             raise PackagingError(f"resource {log_group} already exists")
         resources[log_group] = {
             "Type": "AWS::Logs::LogGroup",
-            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${%s}" % name}, "RetentionInDays": retention},
+            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${" + name + "}"}, "RetentionInDays": retention},
         }
     return template
 
