@@ -233,7 +233,7 @@ def dev_stack(packaged):
 
 
 # moto's CloudFormation skips CloudWatch alarms with this warning (cfn-lint checks them instead).
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS::CloudWatch::Alarm")
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS.+CloudWatch.+Alarm")
 def test_the_plain_cloudformation_part_creates_in_moto(packaged, dev_stack):
     template, outputs = dev_stack
     infrastructure = json.loads((ROOT / "infrastructure" / "template.json").read_text())
