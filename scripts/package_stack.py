@@ -2,8 +2,8 @@
 (the API, the functions of schedules and event handlers, their roles) merged with everything in
 ``infrastructure/template.json`` (tables, state machine, roles, topic, alarms).
 
-    python scripts/package_stack.py dev            # -> out/dev/sam.json + out/dev/deployment.zip
-    scripts/package dev                        # the same, through the project's virtualenv
+    python scripts/package_stack.py dev      # -> out/dev/sam.json + out/dev/deployment.zip
+    scripts/package dev                      # the same, through the project's virtualenv
 
 Nothing is copied by hand: the stage's values come from ``.chalice/config.json``. Two small
 generated steps surround ``chalice package``:
@@ -225,6 +225,10 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
     settings = stage_settings(stage)
     outdir = Path(outdir) if outdir else OUT / stage
     if outdir.exists():
+        # Only ever replace an earlier package, never a directory that holds anything else.
+        foreign = sorted(p.name for p in outdir.iterdir() if p.name not in ("sam.json", "deployment.zip", "packaged.json"))
+        if foreign:
+            raise PackagingError(f"{outdir} holds other files ({', '.join(foreign[:5])}): choose another --out")
         shutil.rmtree(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="idp-package-") as scratch:
