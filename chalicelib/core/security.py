@@ -24,14 +24,21 @@ class InvalidToken(Exception):
 @functools.lru_cache(maxsize=1)
 def jwt_secret() -> str:
     """The signing secret: ``IDP_JWT_SECRET`` locally, an SSM SecureString on AWS (read once per
-    instance)."""
+    instance; a failed read is not cached, so the next request tries again)."""
     settings = get_settings()
     if settings.jwt_secret:
         return settings.jwt_secret
     from chalicelib.core.aws import client
+    from chalicelib.core.settings import SettingsError
 
-    response = client("ssm").get_parameter(Name=settings.jwt_secret_parameter, WithDecryption=True)
-    return response["Parameter"]["Value"]
+    name = settings.jwt_secret_parameter
+    parameter = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    # The same rules as the local secret: a plain String would sit unencrypted, a short one is weak.
+    if parameter.get("Type") != "SecureString":
+        raise SettingsError(f"SSM parameter {name} must be a SecureString, not {parameter.get('Type')}")
+    if len(parameter["Value"]) < 32:
+        raise SettingsError(f"SSM parameter {name} must hold at least 32 characters")
+    return parameter["Value"]
 
 
 def derived_key(purpose: str) -> bytes:
