@@ -2,11 +2,13 @@
 handlers defined in ``chalicelib``."""
 from chalice import Chalice
 
-from chalicelib.api import audit, auth, health, openapi, users
+from chalicelib import observability
+from chalicelib.api import alerts, audit, auth, health, metrics, openapi, users
 from chalicelib.api.middleware import http_middleware
 
 app = Chalice(app_name="idp")
+app.register_middleware(observability.lambda_middleware, "all")
 app.register_middleware(http_middleware, "http")
 
-for blueprint_module in (health, openapi, auth, users, audit):
+for blueprint_module in (health, openapi, auth, users, audit, metrics, alerts):
     app.register_blueprint(blueprint_module.bp)
