@@ -11,6 +11,7 @@ from app import app
 from chalicelib.core.settings import get_settings
 from chalicelib.domain import alerts
 from chalicelib.storage import base
+from tests.conftest import OUTPUTS
 from tests.support import count_aws_calls
 from tests.test_metrics import finish_deployment
 
@@ -150,10 +151,10 @@ def test_the_alert_list_is_newest_first_one_query_per_page_with_bound_cursors(ap
 def alerts_topic(monkeypatch):
     sns = boto3.client("sns", region_name="us-east-1")
     sqs = boto3.client("sqs", region_name="us-east-1")
-    topic_arn = sns.create_topic(Name="idp-test-alerts")["TopicArn"]
+    topic_arn = OUTPUTS["AlertsTopicArn"]  # the template's topic, as provisioned
     queue_url = sqs.create_queue(QueueName="idp-test-alerts-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"})
+    subscription = sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
     monkeypatch.setenv("IDP_ALERTS_TOPIC_ARN", topic_arn)
     get_settings.cache_clear()
 
@@ -166,8 +167,8 @@ def alerts_topic(monkeypatch):
     yield received
     monkeypatch.delenv("IDP_ALERTS_TOPIC_ARN")
     get_settings.cache_clear()
+    sns.unsubscribe(SubscriptionArn=subscription)
     sqs.delete_queue(QueueUrl=queue_url)
-    sns.delete_topic(TopicArn=topic_arn)
 
 
 def test_new_alerts_are_published_to_the_topic_once(alerts_topic):
