@@ -74,7 +74,10 @@ class _Tracing:
             from aws_lambda_powertools.tracing.tracer import Tracer
 
             if get_settings().tracing_enabled and not Tracer._is_tracer_disabled():
-                self._tracer = Tracer(service="idp")
+                try:
+                    self._tracer = Tracer(service="idp")
+                except ImportError:  # aws-xray-sdk not bundled: serve untraced rather than fail
+                    logger.warning("IDP_TRACING is on but aws-xray-sdk is not installed: tracing is off")
         return self._tracer
 
 
