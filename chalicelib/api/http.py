@@ -109,10 +109,15 @@ def path_id(value: str, resource: str) -> str:
     return str(parsed)
 
 
+class HandlerResponse(Response):
+    """A response a handler shaped on purpose: the middleware keeps its status and body as they are,
+    even an error status (``/health``'s 503 carries the health report, not a problem document)."""
+
+
 def respond(body: Any = None, status: int = 200, headers: dict | None = None) -> Response:
     all_headers = {"Content-Type": "application/json"} if body is not None else {}
     all_headers.update(headers or {})
-    return Response(body=json.dumps(body, separators=(",", ":")) if body is not None else "",
+    return HandlerResponse(body=json.dumps(body, separators=(",", ":")) if body is not None else "",
                     status_code=status, headers=all_headers)
 
 
