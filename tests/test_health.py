@@ -43,7 +43,6 @@ def test_health_is_503_naming_dynamodb_while_the_emulator_is_down_and_200_when_i
         status, body = _health(stack)
         assert status == 503, body
         assert body["status"] == "degraded" and body["checks"]["dynamodb"].startswith("unavailable"), body
-        # every other check is named too, so an operator sees at once what is down
 
         # Back on the same port. A restarted moto is empty (it keeps nothing on disk), so the
         # tables are missing and /health must still say so; once the stack is provisioned again
