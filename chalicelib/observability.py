@@ -58,6 +58,24 @@ def flush_metrics() -> None:
             metrics.flush_metrics()
 
 
+def publish_counts_at(counts: dict[str, int], moment) -> None:
+    """Publish counts of events that happened at ``moment`` (a datetime up to 14 days back) as one
+    EMF document of their own, time-stamped then (used for outcomes counted outside any Lambda)."""
+    unknown = set(counts) - EVENTS
+    if unknown:
+        raise ValueError(f"unknown metric events {sorted(unknown)}")
+    with _metrics_lock:
+        if metrics.metric_set:  # what this invocation counted so far keeps its own time
+            metrics.flush_metrics()
+        metrics.set_timestamp(moment)
+        try:
+            for event, value in counts.items():
+                metrics.add_metric(name=event, unit=MetricUnit.Count, value=value)
+            metrics.flush_metrics()
+        finally:
+            metrics.provider.timestamp = None
+
+
 class _Tracing:
     """Creates the Powertools Tracer on first use, and only when tracing is switched on."""
 

@@ -52,8 +52,8 @@ def test_the_failure_rate_alert_opens_once_and_resolves_itself(api, viewer):
     assert open_alerts(api, viewer.token) == []
     [resolved] = api.get("/alerts?status=resolved", token=viewer.token).body["items"]
     assert resolved["id"] == alert["id"] and resolved["status"] == "resolved" and resolved["resolved_at"]
-    assert run_job() == {"opened": [], "resolved": [], "notified": [], "failure_rate_window":
-                         {"success": 16, "failed": 4, "finished": 20}}
+    assert run_job() == {"opened": [], "resolved": [], "notified": [], "published_hours": [],
+                         "failure_rate_window": {"success": 16, "failed": 4, "finished": 20}}
 
     for _ in range(2):  # failing again later: a new alert
         finish_deployment("FAILED")

@@ -200,3 +200,18 @@ def test_with_tracing_on_in_lambda_the_handlers_run_under_the_powertools_tracer(
     result = _run(TRACED, IDP_TRACING="true", POWERTOOLS_TRACE_DISABLED="false", LAMBDA_TASK_ROOT="/var/task",
                   AWS_XRAY_CONTEXT_MISSING="IGNORE_ERROR")
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
+
+
+def test_closed_hours_publish_their_deployment_outcomes_once_at_their_time(capsys):
+    from chalicelib.domain import metrics
+
+    hour = (datetime.now(UTC) - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    for status in ("SUCCESS", "SUCCESS", "FAILED"):
+        finish_deployment(status, hour + timedelta(minutes=59))
+    capsys.readouterr()
+    assert metrics.publish_closed_hours(hour + timedelta(hours=1, minutes=2)) == []  # still within the grace
+    assert metrics.publish_closed_hours(hour + timedelta(hours=1, minutes=6)) == [f"hour#{hour:%Y-%m-%dT%H}"]
+    assert metrics.publish_closed_hours(hour + timedelta(hours=1, minutes=11)) == []  # once only
+    [document] = emf_documents(capsys.readouterr().out)
+    assert document["_aws"]["Timestamp"] == int(hour.timestamp() * 1000)
+    assert (document["DeploymentSucceeded"], document["DeploymentFailed"], document["DeploymentCancelled"]) == ([2], [1], [0])

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import ListQuery, Page
-from chalicelib.domain import alerts
+from chalicelib.domain import alerts, metrics
 from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
@@ -48,8 +48,10 @@ def acknowledge_alert(alert_id):
     return http.respond(alerts.acknowledge(http.caller(request), http.path_id(alert_id, "alert")))
 
 
-@bp.schedule(Rate(5, unit=Rate.MINUTES), description="Evaluate the alert rules; publish new alerts")
+@bp.schedule(Rate(5, unit=Rate.MINUTES),
+             description="Evaluate the alert rules, publish new alerts, publish closed hours' deployment outcomes")
 def alert_rules(event):
     report = alerts.run_rules()
+    report["published_hours"] = metrics.publish_closed_hours()
     logger.info("alert rules evaluated", extra={"report": report})
     return report

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.core import clock
 from chalicelib.observability import (  # noqa: F401 - re-exported: the one place callers import from
     DEPLOYMENT_CANCELLED,
@@ -25,6 +27,7 @@ from chalicelib.observability import (  # noqa: F401 - re-exported: the one plac
     LOGIN_SUCCEEDED,
     SERVICE_REGISTERED,
     count,
+    publish_counts_at,
 )
 from chalicelib.storage import metrics as store
 from chalicelib.storage.metrics import PeriodCounter
@@ -86,3 +89,37 @@ def summary(days: int, *, today=None) -> dict:
         "totals": _day_numbers(totals),
         "success_rate": success_rate(totals[store.DEPLOYMENTS_SUCCESS], totals[store.DEPLOYMENTS_FAILED]),
     }
+
+
+CLOSE_GRACE = timedelta(minutes=5)  # a deployment finishing at :59 bumps its hour a moment later
+
+
+def publish_closed_hours(moment: datetime | None = None) -> list[str]:
+    """Deployment outcomes are counted by the state machine (no Lambda there to print EMF), so the
+    5-minute job publishes each closed hour's DeploymentSucceeded / DeploymentFailed /
+    DeploymentCancelled once, time-stamped at that hour, from its ``hour#`` item. ``published_at``
+    set with a condition on the item makes it once only. Looks at the last two closed hours."""
+    moment = moment or clock.now()
+    this_hour = moment.replace(minute=0, second=0, microsecond=0)
+    hours = [this_hour - timedelta(hours=back) for back in (2, 1)]
+    hours = [hour for hour in hours if moment - (hour + timedelta(hours=1)) >= CLOSE_GRACE]
+    found = store.get_many([store.hour_key(hour) for hour in hours])
+    published = []
+    for hour in hours:
+        record = found.get(store.hour_key(hour))
+        if record is None or record.published_at is not None:
+            continue
+        values = store.values(record)
+        outcomes = {DEPLOYMENT_SUCCEEDED: values[store.DEPLOYMENTS_SUCCESS],
+                    DEPLOYMENT_FAILED: values[store.DEPLOYMENTS_FAILED],
+                    DEPLOYMENT_CANCELLED: values[store.DEPLOYMENTS_CANCELLED]}
+        if not any(outcomes.values()):
+            continue
+        try:
+            record.update(actions=[PeriodCounter.published_at.set(clock.now_iso())],
+                          condition=PeriodCounter.published_at.does_not_exist())
+        except UpdateError:
+            continue  # published by a concurrent run
+        publish_counts_at(outcomes, hour)
+        published.append(record.pk)
+    return published
