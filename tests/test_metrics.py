@@ -128,6 +128,18 @@ def test_bump_daily_refuses_unknown_fields_and_events():
         metrics.bump_daily(base.transaction(), "deployments_sucess")
     with pytest.raises(ValueError, match="unknown metric event"):
         metrics.count("ServiceDeleted")
+    with pytest.raises(ValueError, match="at least one"):
+        metrics.bump_daily(base.transaction())
+
+
+def test_several_fields_bump_in_one_update_of_each_item():
+    from chalicelib.domain import metrics
+    from chalicelib.storage import base
+
+    with base.transaction() as transaction:
+        metrics.bump_daily(transaction, "deployments_triggered", "services_registered", hourly=True)
+    totals = metrics.summary(1)["totals"]
+    assert totals["deployments"]["triggered"] == 1 and totals["services_registered"] == 1
 
 
 def test_bump_daily_commits_with_its_transaction_or_not_at_all():

@@ -35,16 +35,19 @@ from chalicelib.storage.metrics import PeriodCounter
 MAX_DAYS = 90
 
 
-def bump_daily(transaction, field: str, *, hourly: bool = False, amount: int = 1,
+def bump_daily(transaction, *fields: str, hourly: bool = False, amount: int = 1,
                moment: datetime | None = None) -> None:
-    """Add ``ADD <field> :amount`` on today's day item (and this hour's item when ``hourly``) to
-    ``transaction`` (a ``storage.base.Transaction``). ``field`` is one of ``storage.metrics.FIELDS``."""
+    """Add ``ADD <field> :amount`` for each field on today's day item (and this hour's item when
+    ``hourly``) to ``transaction`` (a ``storage.base.Transaction``). Fields are names from
+    ``storage.metrics.FIELDS``. A transaction may touch an item only once: pass every field of the
+    change in one call."""
+    if not fields:
+        raise ValueError("bump_daily needs at least one counter field")
     moment = moment or clock.now()
-    action = store.add_action(field, amount)
-    transaction.update(PeriodCounter(store.day_key(moment.date())), actions=[action], label=f"counter:{field}")
-    if hourly:
-        transaction.update(PeriodCounter(store.hour_key(moment)), actions=[store.add_action(field, amount)],
-                           label=f"counter:{field}:hour")
+    keys = [store.day_key(moment.date())] + ([store.hour_key(moment)] if hourly else [])
+    for key in keys:
+        transaction.update(PeriodCounter(key), actions=[store.add_action(field, amount) for field in fields],
+                           label=f"counter:{key.split('#', 1)[0]}")
 
 
 def _day_numbers(values: dict[str, int]) -> dict:
