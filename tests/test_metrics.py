@@ -157,7 +157,7 @@ def test_bump_daily_commits_with_its_transaction_or_not_at_all():
     assert summary["totals"]["services_registered"] == 1
     hour = boto3.client("dynamodb", region_name="us-east-1").get_item(
         TableName=COUNTERS_TABLE, Key={"pk": {"S": f"hour#{datetime.now(UTC).strftime('%Y-%m-%dT%H')}"}})["Item"]
-    assert hour["services_registered"] == {"N": "1"}
+    assert hour["services_registered"] == {"N": "1"} and "expires_at" in hour
 
 
 BLOCK_XRAY = """
@@ -224,6 +224,9 @@ def test_closed_hours_publish_their_deployment_outcomes_once_at_their_time(capsy
     assert metrics.publish_closed_hours(hour + timedelta(hours=1, minutes=2)) == []  # still within the grace
     assert metrics.publish_closed_hours(hour + timedelta(hours=1, minutes=6)) == [f"hour#{hour:%Y-%m-%dT%H}"]
     assert metrics.publish_closed_hours(hour + timedelta(hours=1, minutes=11)) == []  # once only
+    item = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=COUNTERS_TABLE, Key={"pk": {"S": f"hour#{hour:%Y-%m-%dT%H}"}})["Item"]
+    assert int(item["expires_at"]["N"]) > datetime.now(UTC).timestamp() + 13 * 86400  # the table's TTL removes it
     [document] = emf_documents(capsys.readouterr().out)
     assert document["_aws"]["Timestamp"] == int(hour.timestamp() * 1000)
     assert (document["DeploymentSucceeded"], document["DeploymentFailed"], document["DeploymentCancelled"]) == ([2], [1], [0])

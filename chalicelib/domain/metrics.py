@@ -46,8 +46,14 @@ def bump_daily(transaction, *fields: str, hourly: bool = False, amount: int = 1,
     moment = moment or clock.now()
     keys = [store.day_key(moment.date())] + ([store.hour_key(moment)] if hourly else [])
     for key in keys:
-        transaction.update(PeriodCounter(key), actions=[store.add_action(field, amount) for field in fields],
-                           label=f"counter:{key.split('#', 1)[0]}")
+        actions = [store.add_action(field, amount) for field in fields]
+        if key.startswith("hour#"):
+            actions.append(PeriodCounter.expires_at.set(_hour_item_expiry()))
+        transaction.update(PeriodCounter(key), actions=actions, label=f"counter:{key.split('#', 1)[0]}")
+
+
+def _hour_item_expiry() -> int:
+    return clock.epoch() + store.HOUR_ITEM_DAYS * 86400
 
 
 def _day_numbers(values: dict[str, int]) -> dict:
@@ -101,7 +107,8 @@ def publish_closed_hours(moment: datetime | None = None) -> list[str]:
     """Deployment outcomes are counted by the state machine (no Lambda there to print EMF), so the
     5-minute job publishes each closed hour's DeploymentSucceeded / DeploymentFailed /
     DeploymentCancelled once, time-stamped at that hour, from its ``hour#`` item. ``published_at``
-    set with a condition on the item makes it once only. Looks at the last two closed hours."""
+    set with a condition on the item makes it once only, and the item gets its expiry (the state
+    machine only ADDs). Looks at the last two closed hours."""
     moment = moment or clock.now()
     this_hour = moment.replace(minute=0, second=0, microsecond=0)
     hours = [this_hour - timedelta(hours=back) for back in (2, 1)]
@@ -119,7 +126,8 @@ def publish_closed_hours(moment: datetime | None = None) -> list[str]:
         if not any(outcomes.values()):
             continue
         try:
-            record.update(actions=[PeriodCounter.published_at.set(clock.now_iso())],
+            record.update(actions=[PeriodCounter.published_at.set(clock.now_iso()),
+                                   PeriodCounter.expires_at.set(_hour_item_expiry())],
                           condition=PeriodCounter.published_at.does_not_exist())
         except UpdateError:
             continue  # published by a concurrent run

@@ -50,6 +50,11 @@ class PeriodCounter(Model):
     logins_failed = NumberAttribute(null=True)
     # Set once an hour's deployment outcomes were published as CloudWatch metrics.
     published_at = UnicodeAttribute(null=True)
+    # Hour items expire (the table's TTL attribute) once no rule reads them; day items stay.
+    expires_at = NumberAttribute(null=True)
+
+
+HOUR_ITEM_DAYS = 14
 
 
 def day_key(day: date) -> str:
