@@ -118,7 +118,7 @@ def respond(body: Any = None, status: int = 200, headers: dict | None = None) ->
     all_headers = {"Content-Type": "application/json"} if body is not None else {}
     all_headers.update(headers or {})
     return HandlerResponse(body=json.dumps(body, separators=(",", ":")) if body is not None else "",
-                    status_code=status, headers=all_headers)
+                           status_code=status, headers=all_headers)
 
 
 def no_content() -> Response:
