@@ -2,11 +2,27 @@
 handlers defined in ``chalicelib``."""
 from chalice import Chalice
 
-from chalicelib.api import audit, auth, flags, health, logs, ofrep, openapi, sdk_keys, services, users
+from chalicelib import observability
+from chalicelib.api import (
+    alerts,
+    audit,
+    auth,
+    flags,
+    health,
+    logs,
+    metrics,
+    ofrep,
+    openapi,
+    sdk_keys,
+    services,
+    users,
+)
 from chalicelib.api.middleware import http_middleware
 
 app = Chalice(app_name="idp")
+app.register_middleware(observability.lambda_middleware, "all")
 app.register_middleware(http_middleware, "http")
 
-for blueprint_module in (health, openapi, auth, users, audit, services, logs, flags, ofrep, sdk_keys):
+for blueprint_module in (health, openapi, auth, users, audit, services, logs, flags, ofrep, sdk_keys, metrics,
+                         alerts):
     app.register_blueprint(blueprint_module.bp)

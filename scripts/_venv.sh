@@ -11,10 +11,17 @@ fi
 STAMP="$VENV/.requirements.sha256"
 WANT="$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-  echo "==> installing requirements into $VENV" >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt" 2> >(grep -v "^WARNING: Location" >&2)
-  echo "$WANT" > "$STAMP"
+  # One installer at a time: scripts started together (as the tests do) wait for each other.
+  exec 9>"$VENV/.install.lock"
+  flock 9
+  if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+    echo "==> installing requirements into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt" \
+      2> >(grep -v "^WARNING: Location" >&2)
+    echo "$WANT" > "$STAMP"
+  fi
+  flock -u 9
 fi
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"

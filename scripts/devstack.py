@@ -96,6 +96,8 @@ class DevStack:
         for key, value in self.outputs.items():
             if key.endswith("StateMachineArn"):
                 env["IDP_STATE_MACHINE_ARN"] = value
+            if key == "AlertsTopicArn":
+                env.setdefault("IDP_ALERTS_TOPIC_ARN", value)
         return env
 
     def _spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:

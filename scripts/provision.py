@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infrastructure" / "template.json"
 STATE_MACHINES = ROOT / "state_machines"
+NOT_EMULATED = frozenset({"AWS::CloudWatch::Alarm"})
 
 
 def load_template() -> dict:
@@ -35,8 +36,13 @@ def split_template(template: dict) -> tuple[dict, dict]:
                 if res["Type"] == "AWS::StepFunctions::StateMachine"}
     for name in machines:
         del stack_template["Resources"][name]
+    # CloudWatch alarms watch AWS's own metrics: nothing to create in an emulator (and moto's
+    # CloudFormation skips them half-way, which breaks DescribeStackResources).
+    not_emulated = [name for name, res in stack_template["Resources"].items() if res["Type"] in NOT_EMULATED]
+    for name in not_emulated:
+        del stack_template["Resources"][name]
     stack_template["Outputs"] = {k: v for k, v in stack_template.get("Outputs", {}).items()
-                                 if not _references(v, set(machines))}
+                                 if not _references(v, set(machines) | set(not_emulated))}
     return stack_template, machines
 
 
@@ -129,7 +135,8 @@ def create_state_machines(stepfunctions, cloudformation, stack_name: str, machin
                           parameters: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
     """Create each held-back state machine through the Step Functions API; returns logical id → ARN."""
     resources = {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                 for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]}
+                 for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+                 if "LogicalResourceId" in r}  # moto lists a resource whose Condition is false without one
     arns = {}
     for logical_id, resource in machines.items():
         props = resource["Properties"]

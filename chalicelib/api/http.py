@@ -109,22 +109,22 @@ def path_id(value: str, resource: str) -> str:
     return str(parsed)
 
 
+class HandlerResponse(Response):
+    """A response a handler shaped on purpose: the middleware keeps its status and body as they are,
+    even an error status (``/health``'s 503 carries the health report, not a problem document)."""
+
+
 def respond(body: Any = None, status: int = 200, headers: dict | None = None) -> Response:
     all_headers = {"Content-Type": "application/json"} if body is not None else {}
     all_headers.update(headers or {})
-    return Response(body=json.dumps(body, separators=(",", ":")) if body is not None else "",
-                    status_code=status, headers=all_headers)
+    return HandlerResponse(body=json.dumps(body, separators=(",", ":")) if body is not None else "",
+                           status_code=status, headers=all_headers)
 
 
 def no_content() -> Response:
     return Response(body="", status_code=204, headers={})
 
 
-class ProtocolResponse(Response):
-    """An error answered in another protocol's own format (OFREP's ``{key, errorCode,
-    errorDetails}``): the middleware passes it through instead of turning it into problem+json."""
-
-
 def protocol_error(body: dict, status: int) -> Response:
-    return ProtocolResponse(body=json.dumps(body, separators=(",", ":")), status_code=status,
+    return HandlerResponse(body=json.dumps(body, separators=(",", ":")), status_code=status,
                             headers={"Content-Type": "application/json"})

@@ -7,7 +7,7 @@ import time
 
 from chalice import Response
 
-from chalicelib.api.http import CALLER_KEY, MAX_BODY_BYTES, ProtocolResponse
+from chalicelib.api.http import CALLER_KEY, MAX_BODY_BYTES, HandlerResponse
 from chalicelib.api.routing import PUBLIC, ROUTES
 from chalicelib.core import clock
 from chalicelib.core.errors import DomainError, PayloadTooLarge, Unauthorized
@@ -50,7 +50,7 @@ def _normalize(response: Response, request_id: str) -> Response:
     """Chalice's own errors (405, 415, an unhandled exception's 500) leave as problem+json too,
     with a generic detail: a stack trace or internal name never reaches a client."""
     content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
-    if response.status_code < 400 or content_type.startswith(PROBLEM_TYPE) or isinstance(response, ProtocolResponse):
+    if response.status_code < 400 or content_type.startswith(PROBLEM_TYPE) or isinstance(response, HandlerResponse):
         return response
     detail = "the request could not be processed"
     if isinstance(response.body, dict) and response.status_code < 500:

@@ -74,6 +74,7 @@ class Settings:
     alerts_topic_arn: str | None
     log_level: str
     tracing_enabled: bool
+    metrics_namespace: str = "IDP"
 
     def table_name(self, suffix: str) -> str:
         return f"{self.table_prefix}-{suffix}"
@@ -115,6 +116,7 @@ def load_settings(env=None) -> Settings:
         alerts_topic_arn=env.get("IDP_ALERTS_TOPIC_ARN") or None,
         log_level=log_level,
         tracing_enabled=_bool(env, "IDP_TRACING", False),
+        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "IDP",
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from chalicelib.core import clock, security
 from chalicelib.core.errors import Forbidden, TooManyRequests, Unauthorized, ValidationFailed
 from chalicelib.core.settings import get_settings
-from chalicelib.domain import audit
+from chalicelib.domain import audit, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.domain.users import user_to_dict
 from chalicelib.storage import base, sdk_keys, users
@@ -87,9 +87,18 @@ def login(email: str, password: str, caller: Caller) -> dict:
     password_ok = security.verify_password(password, user.password_hash if user else None)
     if user is not None and password_ok and not user.disabled:
         token, expires_in = security.issue_token(user.id, user.role, user.token_generation)
-        with base.transaction() as transaction:
-            transaction.delete(CounterRecord(_throttle_key(email)))
-            transaction.save(audit.entry(caller, "auth.login", user.id, actor_id=user.id, actor_email=user.email))
+        for attempt in range(3):  # the day counter is shared: a concurrent transaction may conflict on it
+            try:
+                with base.transaction() as transaction:
+                    transaction.delete(CounterRecord(_throttle_key(email)))
+                    transaction.save(audit.entry(caller, "auth.login", user.id, actor_id=user.id,
+                                                 actor_email=user.email))
+                    metrics.bump_daily(transaction, "logins_succeeded")
+                break
+            except base.TransactionCancelled:
+                if attempt == 2:
+                    raise
+        metrics.count(metrics.LOGIN_SUCCEEDED)
         return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "user": user_to_dict(user)}
 
     for attempt in range(3):  # a concurrent failure may move the window under us: re-read and retry
@@ -98,10 +107,12 @@ def login(email: str, password: str, caller: Caller) -> dict:
                 _record_failure(transaction, email)
                 transaction.save(audit.entry(caller, "auth.login_failed", user.id if user else None,
                                              actor_id=None, actor_email=email_typed))
+                metrics.bump_daily(transaction, "logins_failed")
             break
         except base.TransactionCancelled:
             if attempt == 2:
                 raise
+    metrics.count(metrics.LOGIN_FAILED)
     raise Unauthorized(INVALID_CREDENTIALS)
 
 

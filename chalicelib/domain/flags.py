@@ -17,7 +17,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import ENVIRONMENTS, get_settings
-from chalicelib.domain import audit, evaluation
+from chalicelib.domain import audit, evaluation, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.domain.evaluation import FlagRule
 from chalicelib.storage import base
@@ -153,11 +153,13 @@ def create_flag(caller: Caller, key: str, *, description: str = "", enabled: boo
         with base.transaction() as transaction:
             transaction.save(record, condition=FlagRecord.key.does_not_exist(), label="flag")
             transaction.save(audit.entry(caller, "flag.create", key, audit.diff(None, after, PUBLIC_FIELDS)))
+            metrics.bump_daily(transaction, "flags_created")
     except TransactionCancelled as cancelled:
         if "flag" in cancelled.failed:
             raise Conflict(f"a flag with key {key} already exists") from None
         raise
     cache.apply(key, rule_of(after))
+    metrics.count(metrics.FLAG_CREATED)
     return after
 
 
@@ -199,9 +201,11 @@ def update_flag(caller: Caller, key: str, *, description: str | None = None, ena
         with base.transaction() as transaction:
             transaction.update(record, actions=actions, condition=FlagRecord.version == record.version, label="flag")
             transaction.save(audit.entry(caller, "flag.update", key, audit.diff(before, after, EDITABLE_FIELDS)))
+            metrics.bump_daily(transaction, "flags_changed")
     except TransactionCancelled:
         raise Conflict(f"flag {key} was changed or deleted concurrently; reload and retry") from None
     cache.apply(key, rule_of(after))
+    metrics.count(metrics.FLAG_CHANGED)
     return after
 
 
@@ -240,6 +244,7 @@ def evaluate_flag(caller: Caller, key: str, environment: str | None, user_id: st
     rule = cache.snapshot().rules.get(key)
     if rule is None:
         raise NotFound(f"flag {key[:128]!r} not found")
+    metrics.count(metrics.FLAG_EVALUATED)
     return {"key": key, **evaluation.evaluate(rule, env, user_id).to_dict()}
 
 
@@ -254,4 +259,6 @@ def evaluate_flags(caller: Caller, environment: str | None, user_id: str, keys: 
             not_found.append(key)
         else:
             results[key] = evaluation.evaluate(rule, env, user_id).to_dict()
+    if results:
+        metrics.count(metrics.FLAG_EVALUATED, len(results))
     return {"flags": results, "not_found": not_found}

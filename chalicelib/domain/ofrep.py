@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from chalicelib.core.errors import Forbidden
 from chalicelib.core.settings import ENVIRONMENTS
-from chalicelib.domain import evaluation
+from chalicelib.domain import evaluation, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.domain.evaluation import FlagRule, Result
 from chalicelib.domain.flags import cache, is_valid_key
@@ -128,7 +128,9 @@ def evaluate_flag(caller: Caller, key: str, body) -> dict:
     rule = cache.snapshot().rules.get(key) if is_valid_key(key) else None
     if rule is None:
         raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key[:128]} not found", key)
-    return resolve(rule, context)
+    resolved = resolve(rule, context)
+    metrics.count(metrics.FLAG_EVALUATED)
+    return resolved
 
 
 def evaluate_all(caller: Caller, body) -> dict:
@@ -142,4 +144,6 @@ def evaluate_all(caller: Caller, body) -> dict:
             flags.append(resolve(snapshot.rules[key], context))
         except OfrepError as error:
             flags.append(error.to_dict())
+    if flags:
+        metrics.count(metrics.FLAG_EVALUATED, len(flags))
     return {"flags": flags}

@@ -15,7 +15,7 @@ from pynamodb.expressions.condition import size
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
-from chalicelib.domain import audit
+from chalicelib.domain import alerts, audit, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.storage import base
 from chalicelib.storage import services as store
@@ -120,12 +120,15 @@ def create_service(caller: Caller, name: str, *, description: str = "", reposito
             if owner != caller.id:
                 _check_owner_exists(transaction, owner)
             transaction.save(audit.entry(caller, "service.create", service_id, audit.diff(None, after)))
+            metrics.bump_daily(transaction, "services_registered")
+            alerts.service_registered(transaction, service_id, name)
     except TransactionCancelled as cancelled:
         if "name" in cancelled.failed:
             raise Conflict(f"a service named {name} already exists") from None
         if "owner" in cancelled.failed:
             raise ValidationFailed.field("owner_id", "no user with this id") from None
         raise Conflict("the service could not be created because of a concurrent change; retry") from None
+    metrics.count(metrics.SERVICE_REGISTERED)
     return after
 
 

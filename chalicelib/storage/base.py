@@ -1,6 +1,8 @@
 """What every repository shares: table naming, one-Query pages and transactions."""
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -84,6 +86,9 @@ def query_page(target, hash_key: Any, *, limit: int, start_key: dict | None = No
     return Page(items=[model.from_raw_data(item) for item in raw_items], last_key=last_key)
 
 
+CONFLICT_RETRIES = 3
+
+
 class TransactionCancelled(Exception):
     """A transaction was refused; ``failed`` holds the labels of the items whose condition failed."""
 
@@ -124,20 +129,26 @@ class Transaction:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             return
-        try:
-            self._write._commit()
-        except TransactWriteError as error:
-            reasons = getattr(error, "cancellation_reasons", None) or []
-            codes = [getattr(reason, "code", None) if reason is not None else None for reason in reasons]
-            if not codes:
-                raise
-            labels = [*self._labels["check"], *self._labels["delete"], *self._labels["put"], *self._labels["update"]]
-            failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
-            if not failed and any(code == "TransactionConflict" for code in codes):
-                failed = {"transaction-conflict"}
-            if not failed:
-                raise
-            raise TransactionCancelled(failed, codes) from None
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._write._commit()
+                return
+            except TransactWriteError as error:
+                reasons = getattr(error, "cancellation_reasons", None) or []
+                codes = [getattr(reason, "code", None) if reason is not None else None for reason in reasons]
+                if not codes:
+                    raise
+                labels = [*self._labels["check"], *self._labels["delete"], *self._labels["put"], *self._labels["update"]]
+                failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
+                if failed:
+                    raise TransactionCancelled(failed, codes) from None
+                if "TransactionConflict" not in codes:
+                    raise
+                if attempt == CONFLICT_RETRIES:
+                    raise TransactionCancelled({"transaction-conflict"}, codes) from None
+                # Another transaction held one of our items (typically today's counter item): a
+                # cancelled transaction wrote nothing, so sending it again is safe.
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not security
 
 
 def transaction() -> Transaction:

@@ -1,0 +1,57 @@
+"""/alerts: what the alert rules found, and acknowledging it; plus the job that runs the rules."""
+from __future__ import annotations
+
+from typing import Literal
+
+from chalice import Blueprint, Rate
+from pydantic import BaseModel, Field
+
+from chalicelib.api import http
+from chalicelib.api.routing import DEVELOPER, VIEWER, route
+from chalicelib.api.schemas import ListQuery, Page
+from chalicelib.domain import alerts, metrics
+from chalicelib.observability import logger
+
+bp = Blueprint(__name__)
+
+
+class Alert(BaseModel):
+    id: str
+    rule: Literal["deployment_failure_rate", "service_registered"]
+    subject: str = Field(description="What the alert is about: `all`, or the service id for `service_registered`.")
+    severity: Literal["critical", "info"]
+    status: Literal["open", "resolved"]
+    message: str
+    opened_at: str
+    resolved_at: str | None
+    acked_by: str | None = Field(description="Id of the user who acknowledged it, or null.")
+    acked_at: str | None
+    version: int
+
+
+class AlertsQuery(ListQuery):
+    status: Literal["open", "resolved"] | None = Field(None, description="Only open or only resolved alerts.")
+
+
+@route(bp, "/alerts", "GET", access=VIEWER, summary="Alerts, newest first", query=AlertsQuery, response=Page[Alert],
+       errors=(400, 401, 403))
+def list_alerts():
+    params = http.query(bp.current_request, AlertsQuery)
+    return http.respond(alerts.list_alerts(params.status, params.limit, params.cursor))
+
+
+@route(bp, "/alerts/{alert_id}/ack", "POST", access=DEVELOPER, summary="Acknowledge an alert", response=Alert,
+       errors=(401, 403, 404, 409),
+       description="Records who acknowledged it (audited as `alert.ack`). Acknowledging again changes nothing.")
+def acknowledge_alert(alert_id):
+    request = bp.current_request
+    return http.respond(alerts.acknowledge(http.caller(request), http.path_id(alert_id, "alert")))
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES),
+             description="Evaluate the alert rules, publish new alerts, publish closed hours' deployment outcomes")
+def alert_rules(event):
+    report = alerts.run_rules()
+    report["published_hours"] = metrics.publish_closed_hours()
+    logger.info("alert rules evaluated", extra={"report": report})
+    return report

@@ -1,0 +1,85 @@
+"""Alerts table: one item per alert. ``by_list`` serves "all alerts, newest first" and
+``by_status`` "open (or resolved) alerts, newest first", each one Query per page. "At most one open
+alert per rule and subject" is a ``UniqueRecord`` guard (``alert-open#<rule>#<subject>``) written
+with the alert and deleted when it resolves."""
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.storage.base import Page, query_page, region, table_name
+from chalicelib.storage.users import UniqueRecord
+
+LIST_PK = "alert"
+OPEN = "open"
+RESOLVED = "resolved"
+
+
+class _ByList(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_list"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class AlertRecord(Model):
+    class Meta:
+        table_name = table_name("alerts")
+        region = region()
+
+    id = UnicodeAttribute(hash_key=True)
+    rule = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    severity = UnicodeAttribute()
+    status = UnicodeAttribute()
+    message = UnicodeAttribute()
+    opened_at = UnicodeAttribute()
+    resolved_at = UnicodeAttribute(null=True)
+    acked_by = UnicodeAttribute(null=True)
+    acked_at = UnicodeAttribute(null=True)
+    notified_at = UnicodeAttribute(null=True)  # when it was published to the alerts topic
+    version = NumberAttribute(default=1)
+    list_pk = UnicodeAttribute(default=LIST_PK)
+    sort_key = UnicodeAttribute()  # "<opened_at>#<id>": newest first in both indexes
+
+    by_list = _ByList()
+    by_status = _ByStatus()
+
+
+def guard_key(rule: str, subject: str) -> str:
+    return f"alert-open#{rule}#{subject}"
+
+
+def get(alert_id: str) -> AlertRecord | None:
+    try:
+        return AlertRecord.get(alert_id)
+    except DoesNotExist:
+        return None
+
+
+def open_alert_for(rule: str, subject: str) -> tuple[UniqueRecord | None, AlertRecord | None]:
+    """The guard and the open alert of a rule and subject (two GetItems), or Nones."""
+    try:
+        guard = UniqueRecord.get(guard_key(rule, subject))
+    except DoesNotExist:
+        return None, None
+    return guard, get(guard.owner_id)
+
+
+def list_page(limit: int, start_key: dict | None, status: str | None = None) -> Page[AlertRecord]:
+    if status is not None:
+        return query_page(AlertRecord.by_status, status, limit=limit, start_key=start_key)
+    return query_page(AlertRecord.by_list, LIST_PK, limit=limit, start_key=start_key)

@@ -1,0 +1,91 @@
+"""Day and hour counter items in the ``counters`` table.
+
+``day#YYYY-MM-DD`` and ``hour#YYYY-MM-DDTHH`` (UTC) items hold one number attribute per business
+event. Writers only ever ``ADD <field> :1`` (atomic, creates the item and the attribute on first
+use): the API inside the transaction of the change it counts, the deployment state machine with an
+``updateItem`` at the end of each deployment. Readers fetch a window of items by key with one
+BatchGetItem, never a Scan.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.storage.base import region, table_name
+
+# Every counter attribute a day or hour item may carry.
+DEPLOYMENTS_SUCCESS = "deployments_success"
+DEPLOYMENTS_FAILED = "deployments_failed"
+DEPLOYMENTS_CANCELLED = "deployments_cancelled"
+DEPLOYMENTS_TRIGGERED = "deployments_triggered"
+SERVICES_REGISTERED = "services_registered"
+FLAGS_CREATED = "flags_created"
+FLAGS_CHANGED = "flags_changed"
+LOGINS_SUCCEEDED = "logins_succeeded"
+LOGINS_FAILED = "logins_failed"
+FIELDS = (DEPLOYMENTS_SUCCESS, DEPLOYMENTS_FAILED, DEPLOYMENTS_CANCELLED, DEPLOYMENTS_TRIGGERED,
+          SERVICES_REGISTERED, FLAGS_CREATED, FLAGS_CHANGED, LOGINS_SUCCEEDED, LOGINS_FAILED)
+
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+
+
+class PeriodCounter(Model):
+    """One day or one hour of counters (the same table as the login throttles and admin count)."""
+
+    class Meta:
+        table_name = table_name("counters")
+        region = region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    deployments_success = NumberAttribute(null=True)
+    deployments_failed = NumberAttribute(null=True)
+    deployments_cancelled = NumberAttribute(null=True)
+    deployments_triggered = NumberAttribute(null=True)
+    services_registered = NumberAttribute(null=True)
+    flags_created = NumberAttribute(null=True)
+    flags_changed = NumberAttribute(null=True)
+    logins_succeeded = NumberAttribute(null=True)
+    logins_failed = NumberAttribute(null=True)
+    # Set once an hour's deployment outcomes were published as CloudWatch metrics.
+    published_at = UnicodeAttribute(null=True)
+    # Hour items expire (the table's TTL attribute) once no rule reads them; day items stay.
+    expires_at = NumberAttribute(null=True)
+
+
+HOUR_ITEM_DAYS = 14
+
+
+def day_key(day: date) -> str:
+    return f"day#{day.isoformat()}"
+
+
+def hour_key(moment: datetime) -> str:
+    return f"hour#{moment.strftime('%Y-%m-%dT%H')}"
+
+
+def hour_keys_back(moment: datetime, hours: int) -> list[str]:
+    """The keys of the hour containing ``moment`` and the ``hours - 1`` hours before it."""
+    return [hour_key(moment - timedelta(hours=back)) for back in range(hours)]
+
+
+def add_action(field: str, amount: int = 1):
+    if field not in FIELDS:
+        raise ValueError(f"unknown counter field {field!r}; add it to chalicelib.storage.metrics.FIELDS")
+    return getattr(PeriodCounter, field).add(amount)
+
+
+def values(record: PeriodCounter | None) -> dict[str, int]:
+    return {field: int(getattr(record, field) or 0) if record is not None else 0 for field in FIELDS}
+
+
+def get_many(keys: list[str]) -> dict[str, PeriodCounter]:
+    """The existing items among ``keys``, by key: one BatchGetItem per 100 keys (plus retries of
+    unprocessed keys, which pynamodb does), never a Scan. Missing items are simply absent."""
+    found: dict[str, PeriodCounter] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        for record in PeriodCounter.batch_get(unique[start:start + BATCH_GET_LIMIT]):
+            found[record.pk] = record
+    return found
