@@ -6,10 +6,11 @@ real DynamoDB would let only one pass. The platform's uniqueness and "one active
 guarantees rest on those conditions, so the emulator serialises DynamoDB requests, as DynamoDB's
 own per-item atomicity would. Nothing in the application changes for this.
 
-Two more emulator-only changes make Step Functions executions about as quick to start and to
-step as on AWS (they change no behaviour): moto parses a state machine's definition again for
-every execution (about 0.5 s for the deployment engine's) and builds a new boto3 client for every
-DynamoDB task (tens of milliseconds each); parsed definitions and clients are kept instead.
+Step Functions are brought closer to AWS too (``tune_step_functions``): moto parses a state
+machine's definition again for every execution (about 0.5 s for the deployment engine's) and builds
+a new boto3 client for every DynamoDB task (tens of milliseconds each), so parsed definitions and
+clients are kept; and ``$$.State.EnteredTime`` gets AWS's format (``2026-01-01T12:00:00.123Z``,
+milliseconds and ``Z``) instead of Python's ``isoformat()`` (microseconds and ``+00:00``).
 
     python scripts/emulator.py --host 127.0.0.1 --port 4566
 """
@@ -37,8 +38,10 @@ def make_dynamodb_atomic() -> None:
     DynamoHandler._idp_atomic = True
 
 
-def speed_up_step_functions() -> None:
+def tune_step_functions() -> None:
+    import datetime
     import functools
+    import types
 
     from moto.core.models import botocore_stubber
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -65,6 +68,16 @@ def speed_up_step_functions() -> None:
 
     dynamodb_task.boto_client_for = boto_client_for
 
+    from moto.stepfunctions.parser.asl.component.state import state as state_module
+
+    class AwsDatetime(datetime.datetime):
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            utc = self.astimezone(datetime.UTC)
+            return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+    # state.py uses its ``datetime`` module only for EnteredTime.
+    state_module.datetime = types.SimpleNamespace(datetime=AwsDatetime, timezone=datetime.timezone)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -74,7 +87,7 @@ def main() -> None:
     # moto's Step Functions call the emulator's own DynamoDB at localhost:$MOTO_PORT (default 5000).
     os.environ["MOTO_PORT"] = str(args.port)
     make_dynamodb_atomic()
-    speed_up_step_functions()
+    tune_step_functions()
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log for every AWS call

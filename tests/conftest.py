@@ -39,7 +39,7 @@ from moto import mock_aws  # noqa: E402
 from tests.support import Api, count_aws_calls  # noqa: E402,F401
 
 emulator.make_dynamodb_atomic()
-emulator.speed_up_step_functions()
+emulator.tune_step_functions()
 _mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
 _mock.start()
 

@@ -17,6 +17,7 @@ import uuid
 from fractions import Fraction
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, DependencyUnavailable, NotFound
@@ -108,8 +109,14 @@ def step_seconds(scale: float) -> list[int]:
 
 
 def execution_input(record: DeploymentRecord) -> dict:
+    """What the state machine needs: the deployment, the settings of this run, and the steps
+    (each naming the next one, which it hands over to; the last decides the outcome)."""
     settings = get_settings()
     seconds = step_seconds(settings.step_time_scale)
+    steps = [{"index": index, "name": name, "seconds": seconds[index], "decides_outcome": index == len(STEP_NAMES) - 1}
+             for index, name in enumerate(STEP_NAMES)]
+    for step, following in zip(steps, steps[1:], strict=False):
+        step["next"] = {"index": following["index"], "name": following["name"]}
     return {
         "deployment": {
             "id": record.id,
@@ -120,8 +127,9 @@ def execution_input(record: DeploymentRecord) -> dict:
             # DynamoDB numbers travel as strings; log lines expire after the retention period.
             "log_expires_at": str(clock.epoch() + settings.log_retention_days * 86400),
         },
-        "steps": [{"index": index, "name": name, "seconds": seconds[index], "decides_outcome": name == "Health check"}
-                  for index, name in enumerate(STEP_NAMES)],
+        "steps": steps,
+        "first_step": {"index": steps[0]["index"], "name": steps[0]["name"]},
+        "outcome_step": {"index": steps[-1]["index"], "name": steps[-1]["name"]},
     }
 
 
@@ -168,8 +176,10 @@ def _free_stale_slot(service: ServiceRecord, environment: str) -> None:
     slot = ServiceRecord.active_slots[environment]
     try:
         service.update(actions=[slot.remove()], condition=slot == holder)
-    except Exception as error:  # noqa: BLE001 - someone else moved it: the claim below decides
-        logger.info("stale slot not freed", extra={"service_id": service.id, "error": _describe_error(error)})
+        logger.warning("freed a slot held by a finished deployment", extra={"service_id": service.id,
+                                                                             "deployment_id": holder})
+    except UpdateError:  # someone else moved it meanwhile: the claim below decides
+        pass
 
 
 def _create(caller: Caller, service_id: str, version: str, environment: str, *, action: str,
@@ -307,9 +317,10 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
 
 
 def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRecord, status: str, now: str) -> None:
+    # Not updated_at or version: the service's own fields do not change (and a concurrent PATCH of
+    # them must not fail because a deployment finished).
     actions = [ServiceRecord.last_deployment.set({"id": record.id, "status": status, "version": record.version,
-                                                  "environment": record.environment, "finished_at": now}),
-               ServiceRecord.updated_at.set(now)]
+                                                  "environment": record.environment, "finished_at": now})]
     if status == "FAILED":
         actions.append(ServiceRecord.health.set("degraded"))
     slot = ServiceRecord.active_slots[record.environment]
