@@ -496,6 +496,9 @@ def test_lists_filter_page_newest_first_with_one_query_per_page(api, developer, 
     assert api.get(f"/services/{first}/deployments?cursor={cursor}", token=viewer.token).status == 400
     listed = api.get(f"/services/{second}/deployments", token=viewer.token).body["items"]
     assert [d["id"] for d in listed] == [made[4], made[2]] and set(listed[0]) == FIELDS
+    ServiceRecord.get(second).delete()  # a deleted service's history stays readable
+    assert [d["id"] for d in api.get(f"/services/{second}/deployments", token=viewer.token).body["items"]] == [
+        made[4], made[2]]
 
 
 # --- backstops -------------------------------------------------------------------------------

@@ -177,7 +177,8 @@ def rollback_deployment(deployment_id):
 
 
 @route(bp, "/services/{service_id}/deployments", "GET", access=VIEWER, summary="A service's deployments, newest first",
-       query=ListQuery, response=Page[Deployment], errors=(400, 401, 403, 404))
+       query=ListQuery, response=Page[Deployment], errors=(400, 401, 403, 404),
+       description="A deleted service's deployments stay listed; 404 for a service that never existed.")
 def list_service_deployments(service_id):
     service_id = http.path_id(service_id, "service")
     params = http.query(bp.current_request, ListQuery)

@@ -351,10 +351,12 @@ def list_deployments(*, limit: int, cursor: str | None, service_id: str | None =
 
 
 def list_for_service(service_id: str, *, limit: int, cursor: str | None) -> dict:
-    if services.get(service_id) is None:
-        raise NotFound(f"service {service_id} not found")
+    """A service's deployments, newest first. A deleted service's history stays readable; a
+    service that never existed (nor deployed) is a 404."""
     scope = f"service-deployments|{service_id}"
     page = store.list_page(limit=limit, start_key=decode_cursor(scope, cursor), service_id=service_id)
+    if not page.items and cursor is None and services.get(service_id) is None:
+        raise NotFound(f"service {service_id} not found")
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 
