@@ -7,6 +7,8 @@ from chalicelib.api import (
     alerts,
     audit,
     auth,
+    deployment_events,
+    deployments,
     flags,
     health,
     logs,
@@ -23,6 +25,6 @@ app = Chalice(app_name="idp")
 app.register_middleware(observability.lambda_middleware, "all")
 app.register_middleware(http_middleware, "http")
 
-for blueprint_module in (health, openapi, auth, users, audit, services, logs, flags, ofrep, sdk_keys, metrics,
-                         alerts):
+for blueprint_module in (health, openapi, auth, users, audit, services, logs, deployments, deployment_events, flags,
+                         ofrep, sdk_keys, metrics, alerts):
     app.register_blueprint(blueprint_module.bp)

@@ -124,7 +124,7 @@ class Harness:
 
         from app import app
 
-        self.client = Client(app)
+        self.client = Client(app, stage_name="local")
         self.app = app
 
     def call(self, method: str, path: str, body=None, token: str | None = None, headers: dict | None = None):

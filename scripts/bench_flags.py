@@ -78,7 +78,7 @@ def bench_handler(flag_count: int = 200, rounds: int = 300) -> None:
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         native = json.dumps({"user_id": "user-42"})
         ofrep = json.dumps({"context": {"targetingKey": "user-42"}})
-        with Client(app) as client:
+        with Client(app, stage_name="local") as client:
             def post_native():
                 response = client.http.post("/flags/evaluate", headers=headers, body=native)
                 assert response.status_code == 200, response.body

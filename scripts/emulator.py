@@ -6,11 +6,18 @@ real DynamoDB would let only one pass. The platform's uniqueness and "one active
 guarantees rest on those conditions, so the emulator serialises DynamoDB requests, as DynamoDB's
 own per-item atomicity would. Nothing in the application changes for this.
 
+Step Functions are brought closer to AWS too (``tune_step_functions``): moto parses a state
+machine's definition again for every execution (about 0.5 s for the deployment engine's) and builds
+a new boto3 client for every DynamoDB task (tens of milliseconds each), so parsed definitions and
+clients are kept; and ``$$.State.EnteredTime`` gets AWS's format (``2026-01-01T12:00:00.123Z``,
+milliseconds and ``Z``) instead of Python's ``isoformat()`` (microseconds and ``+00:00``).
+
     python scripts/emulator.py --host 127.0.0.1 --port 4566
 """
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 
 _LOCK = threading.RLock()
@@ -31,12 +38,56 @@ def make_dynamodb_atomic() -> None:
     DynamoHandler._idp_atomic = True
 
 
+def tune_step_functions() -> None:
+    import datetime
+    import functools
+    import types
+
+    from moto.core.models import botocore_stubber
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_dynamodb as dynamodb_task,
+    )
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    if getattr(AmazonStateLanguageParser, "_idp_cached", False):
+        return
+    # A parsed definition is reused safely: moto's own Map state runs one parsed iteration
+    # program in several threads at once; the state of a run lives in its Environment.
+    AmazonStateLanguageParser.parse = staticmethod(functools.lru_cache(maxsize=64)(AmazonStateLanguageParser.parse))
+    AmazonStateLanguageParser._idp_cached = True
+    new_client = dynamodb_task.boto_client_for
+    clients: dict = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        key = (region, service, botocore_stubber.enabled)  # in-process mock or server: different endpoints
+        with lock:
+            if key not in clients:
+                clients[key] = new_client(region=region, service=service, state_credentials=state_credentials)
+            return clients[key]
+
+    dynamodb_task.boto_client_for = boto_client_for
+
+    from moto.stepfunctions.parser.asl.component.state import state as state_module
+
+    class AwsDatetime(datetime.datetime):
+        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+            utc = self.astimezone(datetime.UTC)
+            return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+    # state.py uses its ``datetime`` module only for EnteredTime.
+    state_module.datetime = types.SimpleNamespace(datetime=AwsDatetime, timezone=datetime.timezone)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args()
+    # moto's Step Functions call the emulator's own DynamoDB at localhost:$MOTO_PORT (default 5000).
+    os.environ["MOTO_PORT"] = str(args.port)
     make_dynamodb_atomic()
+    tune_step_functions()
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log for every AWS call

@@ -116,8 +116,8 @@ def resolve(node, outputs: dict[str, str], parameters: dict[str, str], resources
             return resources[name]
         if "Fn::GetAtt" in node:
             target = node["Fn::GetAtt"]
-            name = target[0] if isinstance(target, list) else target.split(".")[0]
-            return resources[name]
+            name, attribute = target if isinstance(target, list) else target.split(".", 1)
+            return resources.get(f"{name}.{attribute}", resources[name])
         if "Fn::Sub" in node:
             value = node["Fn::Sub"]
             text, local = (value, {}) if isinstance(value, str) else (value[0], value[1])
@@ -132,11 +132,14 @@ def resolve(node, outputs: dict[str, str], parameters: dict[str, str], resources
 
 
 def create_state_machines(stepfunctions, cloudformation, stack_name: str, machines: dict,
-                          parameters: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
+                          parameters: dict[str, str], outputs: dict[str, str], iam=None) -> dict[str, str]:
     """Create each held-back state machine through the Step Functions API; returns logical id → ARN."""
-    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                 for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
-                 if "LogicalResourceId" in r}  # moto lists a resource whose Condition is false without one
+    stack_resources = [r for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+                       if "LogicalResourceId" in r]  # moto lists a resource whose Condition is false without one
+    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in stack_resources}
+    for r in stack_resources:  # a role's physical id is its name; the state machine wants its ARN
+        if r["ResourceType"] == "AWS::IAM::Role" and iam is not None:
+            resources[f"{r['LogicalResourceId']}.Arn"] = iam.get_role(RoleName=r["PhysicalResourceId"])["Role"]["Arn"]
     arns = {}
     for logical_id, resource in machines.items():
         props = resource["Properties"]
@@ -167,12 +170,13 @@ def provision(*, table_prefix: str, stack_name: str | None = None, session=None)
     region = session.region_name or "us-east-1"
     cloudformation = session.client("cloudformation", region_name=region)
     stepfunctions = session.client("stepfunctions", region_name=region)
+    iam = session.client("iam", region_name=region)
     stack_name = stack_name or f"{table_prefix}-stack"
     stack_template, machines = split_template(load_template())
     parameters = {"TablePrefix": table_prefix, "DeletionProtection": "false"}
     outputs = create_stack(cloudformation, stack_name, stack_template, parameters)
     for logical_id, arn in create_state_machines(stepfunctions, cloudformation, stack_name, machines,
-                                                 parameters, outputs).items():
+                                                 parameters, outputs, iam).items():
         outputs[f"{logical_id}Arn"] = arn
     return outputs
 

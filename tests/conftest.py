@@ -39,6 +39,7 @@ from moto import mock_aws  # noqa: E402
 from tests.support import Api, count_aws_calls  # noqa: E402,F401
 
 emulator.make_dynamodb_atomic()
+emulator.tune_step_functions()
 _mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
 _mock.start()
 
@@ -90,7 +91,7 @@ ADMIN_PASSWORD = "admin-password-123"
 def api() -> Api:
     from chalice.test import Client
 
-    with Client(chalice_app) as client:
+    with Client(chalice_app, stage_name="local") as client:
         yield Api(client)
 
 

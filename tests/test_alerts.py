@@ -20,7 +20,7 @@ def run_job() -> dict:
     """Run the alert rules the way EventBridge does: through Chalice's handler for the schedule."""
     from chalice.test import Client
 
-    with Client(app) as client:
+    with Client(app, stage_name="local") as client:
         event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                 resources=["arn:aws:events:us-east-1:123456789012:rule/alert_rules"])
         return client.lambda_.invoke("alert_rules", event).payload

@@ -53,7 +53,8 @@ def test_the_seed_rules_have_their_alarms():
     assert ALARMS["LambdaErrorsAlarm"]["MetricName"] == "Errors"
     executions = _metrics_of(ALARMS["DeploymentExecutionsFailedAlarm"])
     assert {m["MetricName"] for m in executions} == {"ExecutionsFailed", "ExecutionsTimedOut"}
-    assert RESOURCES["DeploymentExecutionsFailedAlarm"]["Condition"] == "HasDeploymentStateMachineArn"
+    assert all(m["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": "DeploymentStateMachine"}}]
+               for m in executions)
     watched = {}
     for alarm in ALARMS.values():
         for metric in _metrics_of(alarm):

@@ -170,7 +170,7 @@ sys.meta_path.insert(0, Block())
 from chalice.test import Client
 from app import app
 from chalicelib import observability
-with Client(app) as client:
+with Client(app, stage_name="local") as client:
     assert client.http.get("/openapi.json").status_code == 200
     assert observability.tracing.tracer is None
 assert "aws_xray_sdk" not in sys.modules
@@ -182,7 +182,7 @@ from chalice.test import Client
 from aws_lambda_powertools import Tracer
 from app import app
 from chalicelib import observability
-with Client(app) as client:
+with Client(app, stage_name="local") as client:
     assert client.http.get("/openapi.json").status_code == 200
 assert isinstance(observability.tracing.tracer, Tracer)
 print("ok")

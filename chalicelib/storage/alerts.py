@@ -7,9 +7,8 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.storage.base import Page, query_page, region, table_name
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
 from chalicelib.storage.users import UniqueRecord
 
 LIST_PK = "alert"
@@ -35,7 +34,7 @@ class _ByStatus(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
-class AlertRecord(Model):
+class AlertRecord(TableModel):
     class Meta:
         table_name = table_name("alerts")
         region = region()

@@ -52,7 +52,10 @@ class TableModel(Model):
         table = super()._get_connection()
         shared = shared_connection()
         if table.connection is not shared:
-            shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            try:
+                shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            except ValueError:
+                pass  # another model of the same table (the counters table has several) added it already
             table.connection = shared
         return table
 

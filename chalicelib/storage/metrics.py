@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from chalicelib.storage.base import region, table_name
+from chalicelib.storage.base import TableModel, region, table_name
 
 # Every counter attribute a day or hour item may carry.
 DEPLOYMENTS_SUCCESS = "deployments_success"
@@ -31,7 +30,7 @@ FIELDS = (DEPLOYMENTS_SUCCESS, DEPLOYMENTS_FAILED, DEPLOYMENTS_CANCELLED, DEPLOY
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
 
-class PeriodCounter(Model):
+class PeriodCounter(TableModel):
     """One day or one hour of counters (the same table as the login throttles and admin count)."""
 
     class Meta:

@@ -1,0 +1,185 @@
+"""/deployments: trigger, list, read, logs, cancel, roll back (and a service's deployments)."""
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any, Literal
+
+from chalice import Blueprint
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from chalicelib.api import http
+from chalicelib.api.routing import DEVELOPER, VIEWER, route
+from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.domain import deployments
+
+bp = Blueprint(__name__)
+
+Status = Literal[deployments.STATUSES]  # type: ignore[valid-type]
+StepStatus = Literal[deployments.STEP_STATUSES]  # type: ignore[valid-type]
+LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+Version = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/+-]{1,128}$")]
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError("not a valid id") from None
+
+
+Id = Annotated[str, Field(max_length=64), AfterValidator(_uuid)]
+
+
+class Step(BaseModel):
+    name: str
+    status: StepStatus
+    started_at: str | None
+    finished_at: str | None
+
+
+class Deployment(BaseModel):
+    id: str
+    service_id: str
+    version: str
+    environment: Environment
+    status: Status
+    triggered_by: str | None
+    steps: list[Step] = Field(description="The six steps in order: Pull code, Install dependencies, Run tests, "
+                                          "Build, Deploy, Health check.")
+    current_step: str | None = Field(description="Name of the step the deployment is at, or stopped at; null "
+                                                 "before the first step starts.")
+    error: str | None
+    rollback_of: str | None
+    execution_arn: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class LogLine(BaseModel):
+    id: str
+    service_id: str
+    deployment_id: str | None
+    timestamp: str
+    level: LogLevel
+    message: str
+    metadata: Any
+
+
+class TriggerDeployment(RequestModel):
+    service_id: str = Field(min_length=1, max_length=64, description="An unknown service (or an id that is not "
+                                                                     "a UUID) is a 404.")
+    version: Version = Field(description="A tag, a commit or a build number: `^[A-Za-z0-9._/+-]{1,128}$`.")
+    environment: Environment = "production"
+
+
+class NoBody(RequestModel):
+    """These actions take no body; an empty body or `{}` is accepted."""
+
+
+class DeploymentQuery(ListQuery):
+    service_id: Id | None = None
+    status: Status | None = None
+    environment: Environment | None = None
+
+
+LOCATION = {"Location": "The new deployment: `/deployments/{id}`."}
+ACCEPTED_DESCRIPTION = ("Answers 202 with the deployment in `PENDING` (it runs asynchronously: poll "
+                        "`GET /deployments/{id}`). 409 while this service has a `PENDING` or `RUNNING` deployment "
+                        "in that environment. 503 if the workflow could not be started: the deployment is then "
+                        "`FAILED` with the reason and the environment is free again.")
+
+
+def _idempotency_key(request) -> str | None:
+    raw = request.headers.get("idempotency-key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed.field("Idempotency-Key", "1 to 255 printable ASCII characters")
+    return key
+
+
+def _lambda_context():
+    try:
+        return bp.lambda_context
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _accepted(deployment: dict):
+    return http.respond(deployment, 202, {"Location": f"/deployments/{deployment['id']}"})
+
+
+@route(bp, "/deployments", "POST", access=DEVELOPER, summary="Trigger a deployment", body=TriggerDeployment,
+       response=Deployment, status=202, errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION},
+       request_headers={"Idempotency-Key": "Optional. A retry with the same key and the same body answers the first "
+                                           "response (202, same body) and starts nothing; the same key with a "
+                                           "different body is a 409. Keys are per user and kept 24 hours."},
+       description=ACCEPTED_DESCRIPTION)
+def trigger_deployment():
+    request = bp.current_request
+    key = _idempotency_key(request)
+    body = http.json_body(request, TriggerDeployment)
+    deployment = deployments.trigger(http.caller(request), body.service_id, body.version, body.environment,
+                                     idempotency_key=key, lambda_context=_lambda_context())
+    return _accepted(deployment)
+
+
+@route(bp, "/deployments", "GET", access=VIEWER, summary="List deployments, newest first", query=DeploymentQuery,
+       response=Page[Deployment], errors=(400, 401, 403))
+def list_deployments():
+    params = http.query(bp.current_request, DeploymentQuery)
+    return http.respond(deployments.list_deployments(limit=params.limit, cursor=params.cursor,
+                                                     service_id=params.service_id, status=params.status,
+                                                     environment=params.environment))
+
+
+@route(bp, "/deployments/{deployment_id}", "GET", access=VIEWER, summary="A deployment, with its steps",
+       response=Deployment, errors=(401, 403, 404))
+def get_deployment(deployment_id):
+    return http.respond(deployments.get_deployment(http.path_id(deployment_id, "deployment")))
+
+
+@route(bp, "/deployments/{deployment_id}/logs", "GET", access=VIEWER, summary="A deployment's log lines, oldest first",
+       query=ListQuery, response=Page[LogLine], errors=(400, 401, 403, 404))
+def list_deployment_logs(deployment_id):
+    deployment_id = http.path_id(deployment_id, "deployment")
+    params = http.query(bp.current_request, ListQuery)
+    return http.respond(deployments.list_logs(deployment_id, limit=params.limit, cursor=params.cursor))
+
+
+@route(bp, "/deployments/{deployment_id}/cancel", "POST", access=DEVELOPER, summary="Cancel a PENDING or RUNNING "
+       "deployment", response=Deployment, errors=(400, 401, 403, 404, 409, 413),
+       description="The deployment becomes `CANCELLED`, every step not yet `succeeded` becomes `skipped`, the "
+                   "service's health is unchanged and the environment is free again. 409 once it has finished.")
+def cancel_deployment(deployment_id):
+    request = bp.current_request
+    deployment_id = http.path_id(deployment_id, "deployment")
+    http.optional_json_body(request, NoBody)
+    return http.respond(deployments.cancel(http.caller(request), deployment_id))
+
+
+@route(bp, "/deployments/{deployment_id}/rollback", "POST", access=DEVELOPER,
+       summary="Redeploy the newest earlier SUCCESS version", response=Deployment, status=202,
+       errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION},
+       description="Starts a new deployment (with `rollback_of` set to this one) of the newest `SUCCESS` "
+                   "deployment of the same service and environment created before this one whose version differs "
+                   "from this one's; 409 when there is none. " + ACCEPTED_DESCRIPTION)
+def rollback_deployment(deployment_id):
+    request = bp.current_request
+    deployment_id = http.path_id(deployment_id, "deployment")
+    http.optional_json_body(request, NoBody)
+    return _accepted(deployments.rollback(http.caller(request), deployment_id))
+
+
+@route(bp, "/services/{service_id}/deployments", "GET", access=VIEWER, summary="A service's deployments, newest first",
+       query=ListQuery, response=Page[Deployment], errors=(400, 401, 403, 404),
+       description="A deleted service's deployments stay listed; 404 for a service that never existed.")
+def list_service_deployments(service_id):
+    service_id = http.path_id(service_id, "service")
+    params = http.query(bp.current_request, ListQuery)
+    return http.respond(deployments.list_for_service(service_id, limit=params.limit, cursor=params.cursor))

@@ -1,0 +1,413 @@
+"""Deployments: trigger, read, cancel, roll back, and finish from Python.
+
+The work itself (RUNNING, the six steps, the outcome, service health, slot release, daily
+counters) is done by the state machine in ``state_machines/deployment.asl.json``. Python writes
+the PENDING deployment, claims the slot and starts the execution; it finishes a deployment itself
+only when the state machine cannot: a failed start, a cancel, and the backstops
+(``chalicelib.domain.deployment_backstops``).
+
+The one-active-deployment rule: ``services.active_slots[<environment>]`` holds the id of the
+deployment that owns that environment; it is claimed with ``attribute_not_exists`` in the same
+transaction that writes the deployment, and released only by a write conditioned on holding it.
+"""
+from __future__ import annotations
+
+import math
+import uuid
+from fractions import Fraction
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.core import clock
+from chalicelib.core.errors import Conflict, DependencyUnavailable, NotFound
+from chalicelib.core.pagination import decode_cursor, encode_cursor
+from chalicelib.core.settings import get_settings
+from chalicelib.domain import audit
+from chalicelib.domain.caller import Caller
+from chalicelib.observability import logger
+from chalicelib.storage import base, services
+from chalicelib.storage import deployments as store
+from chalicelib.storage.base import TransactionCancelled
+from chalicelib.storage.deployments import DailyDeploymentCounter, DeploymentRecord, StepMap
+from chalicelib.storage.services import ServiceRecord
+
+STEP_NAMES = ("Pull code", "Install dependencies", "Run tests", "Build", "Deploy", "Health check")
+# The seed's durations in seconds (14.5 in all), exact, so rounding is exact too.
+SEED_SECONDS = (Fraction(2), Fraction(3), Fraction(5, 2), Fraction(7, 2), Fraction(2), Fraction(3, 2))
+STATUSES = ("PENDING", "RUNNING", "SUCCESS", "FAILED", "CANCELLED")
+ACTIVE = ("PENDING", "RUNNING")
+STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped")
+AUDITED_FIELDS = ("service_id", "version", "environment", "status", "rollback_of")
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+# --- shaping --------------------------------------------------------------------------------
+
+
+def _time(value: str | None) -> str | None:
+    """Times written by the state machine come in the engine's own ISO format
+    (``...T12:00:00.123Z`` on AWS, ``...T12:00:00.123456+00:00`` in moto); answers always use ours."""
+    if value is None:
+        return None
+    try:
+        return clock.iso(clock.parse_iso(value))
+    except ValueError:
+        return value
+
+
+def to_dict(record: DeploymentRecord) -> dict:
+    return {
+        "id": record.id,
+        "service_id": record.service_id,
+        "version": record.version,
+        "environment": record.environment,
+        "status": record.status,
+        "triggered_by": record.triggered_by,
+        "steps": [{"name": step.name, "status": step.status, "started_at": _time(step.started_at),
+                   "finished_at": _time(step.finished_at)} for step in record.steps or []],
+        "current_step": record.current_step,
+        "error": record.error,
+        "rollback_of": record.rollback_of,
+        "execution_arn": record.execution_arn,
+        "created_at": _time(record.created_at),
+        "started_at": _time(record.started_at),
+        "finished_at": _time(record.finished_at),
+    }
+
+
+def log_to_dict(record) -> dict:
+    return {
+        "id": record.id,
+        "service_id": record.service_id,
+        "deployment_id": record.deployment_id,
+        "timestamp": _time(record.timestamp),
+        "level": record.level,
+        "message": record.message,
+        "metadata": record.metadata,
+    }
+
+
+# --- the state machine's input ---------------------------------------------------------------
+
+
+def step_seconds(scale: float) -> list[int]:
+    """Whole seconds of waiting per step (a Wait state counts whole seconds only).
+
+    Each step ends at its seed end time, scaled, rounded half *down* to a whole second; a step
+    lasts from the previous boundary to its own. So every step is within a second of its scaled
+    seed duration, rounding errors never add up, and the whole run waits the scaled 14.5 s
+    rounded half down: with scale 1, 2 3 2 4 2 1 = 14 s, and the orchestration itself (about
+    0.2 to 0.5 s of DynamoDB writes) fills the last half second, so a run lasts about 14.5 s.
+    """
+    factor = Fraction(str(scale))
+    boundaries, elapsed = [0], Fraction(0)
+    for seed in SEED_SECONDS:
+        elapsed += seed * factor
+        boundaries.append(math.ceil(elapsed - Fraction(1, 2)))
+    return [end - start for start, end in zip(boundaries, boundaries[1:], strict=False)]
+
+
+def execution_input(record: DeploymentRecord) -> dict:
+    """What the state machine needs: the deployment, the settings of this run, and the steps
+    (each naming the next one, which it hands over to; the last decides the outcome)."""
+    settings = get_settings()
+    seconds = step_seconds(settings.step_time_scale)
+    steps = [{"index": index, "name": name, "seconds": seconds[index], "decides_outcome": index == len(STEP_NAMES) - 1}
+             for index, name in enumerate(STEP_NAMES)]
+    for step, following in zip(steps, steps[1:], strict=False):
+        step["next"] = {"index": following["index"], "name": following["name"]}
+    return {
+        "deployment": {
+            "id": record.id,
+            "service_id": record.service_id,
+            "version": record.version,
+            "environment": record.environment,
+            "success_rate": settings.deploy_success_rate,
+            # DynamoDB numbers travel as strings; log lines expire after the retention period.
+            "log_expires_at": str(clock.epoch() + settings.log_retention_days * 86400),
+        },
+        "steps": steps,
+        "first_step": {"index": steps[0]["index"], "name": steps[0]["name"]},
+        "outcome_step": {"index": steps[-1]["index"], "name": steps[-1]["name"]},
+    }
+
+
+def _describe_error(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        problem = error.response.get("Error", {})
+        return f"{problem.get('Code', 'Error')}: {problem.get('Message', '')}".strip()
+    return f"{type(error).__name__}: {error}"
+
+
+# --- trigger ---------------------------------------------------------------------------------
+
+
+def _service_or_404(service_id: str) -> ServiceRecord:
+    try:
+        if str(uuid.UUID(service_id)) != service_id.lower():
+            raise ValueError
+    except (ValueError, AttributeError, TypeError):
+        raise NotFound(f"service {service_id[:64]!r} not found") from None
+    service = services.get(service_id.lower())
+    if service is None:
+        raise NotFound(f"service {service_id} not found")
+    return service
+
+
+def _slot_holder(service: ServiceRecord, environment: str) -> str | None:
+    slots = service.active_slots
+    if hasattr(slots, "as_dict"):
+        slots = slots.as_dict()
+    return (slots or {}).get(environment)
+
+
+def _free_stale_slot(service: ServiceRecord, environment: str) -> None:
+    """409 while another deployment of this service and environment is PENDING or RUNNING.
+    A slot still held by a finished deployment (its release failed) is freed here, so a lost
+    release never blocks an environment for good."""
+    holder = _slot_holder(service, environment)
+    if holder is None:
+        return
+    deployment = store.get(holder, consistent=True)
+    if deployment is not None and deployment.status in ACTIVE:
+        raise Conflict(f"service {service.id} already has an active deployment in {environment}: {holder}",
+                       extra={"active_deployment_id": holder})
+    slot = ServiceRecord.active_slots[environment]
+    try:
+        service.update(actions=[slot.remove()], condition=slot == holder)
+        logger.warning("freed a slot held by a finished deployment", extra={"service_id": service.id,
+                                                                             "deployment_id": holder})
+    except UpdateError:  # someone else moved it meanwhile: the claim below decides
+        pass
+
+
+def _create(caller: Caller, service_id: str, version: str, environment: str, *, action: str,
+            rollback_of: str | None = None) -> dict:
+    settings = get_settings()
+    service = _service_or_404(service_id)
+    _free_stale_slot(service, environment)
+    now = clock.now_iso()
+    deployment_id = clock.new_id()
+    machine = settings.state_machine_arn
+    record = DeploymentRecord(
+        deployment_id, service_id=service.id, version=version, environment=environment, status="PENDING",
+        triggered_by=caller.id, steps=[StepMap(name=name, status="pending") for name in STEP_NAMES],
+        rollback_of=rollback_of, execution_arn=store.execution_arn_for(machine, deployment_id) if machine else None,
+        created_at=now, service_env=store.service_env(service.id, environment),
+        sort_key=clock.sort_key(now, deployment_id))
+    created = to_dict(record)
+    slot = ServiceRecord.active_slots[environment]
+    try:
+        with base.transaction() as transaction:
+            transaction.save(record, condition=DeploymentRecord.id.does_not_exist())
+            transaction.update(service, actions=[slot.set(deployment_id)],
+                               condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
+            transaction.save(audit.entry(caller, action, deployment_id, audit.diff(None, created, AUDITED_FIELDS)))
+    except TransactionCancelled as cancelled:
+        if "slot" in cancelled.failed:
+            if services.get(service.id) is None:
+                raise NotFound(f"service {service.id} not found") from None
+            raise Conflict(f"service {service.id} already has an active deployment in {environment}") from None
+        raise
+    _start(record)
+    return created
+
+
+def _start(record: DeploymentRecord) -> None:
+    """Start the execution (named after the deployment, so a repeated start is the same one).
+    If it cannot start, the deployment ends FAILED with the reason and the slot is released."""
+    machine = get_settings().state_machine_arn
+    try:
+        if machine is None:
+            raise RuntimeError("IDP_STATE_MACHINE_ARN is not set")
+        store.start_execution(machine, record.id, execution_input(record))
+    except (ClientError, BotoCoreError, RuntimeError) as error:
+        reason = f"the deployment could not be started: {_describe_error(error)}"
+        logger.error("deployment start failed", extra={"deployment_id": record.id, "error": reason})
+        finish(record.id, "FAILED", reason)
+        raise DependencyUnavailable(f"deployment {record.id} could not be started (the workflow engine is "
+                                    "unavailable); it was marked FAILED, try again later",
+                                    extra={"deployment_id": record.id}) from None
+
+
+def _trigger_once(caller: Caller, request: dict) -> dict:
+    body = request["body"]
+    return _create(caller, body["service_id"], body["version"], body["environment"], action="deployment.trigger")
+
+
+def trigger(caller: Caller, service_id: str, version: str, environment: str, *, idempotency_key: str | None = None,
+            lambda_context=None) -> dict:
+    """Write a PENDING deployment, claim the slot, start the execution. With an idempotency key,
+    a retry with the same key and body answers the first result and starts nothing."""
+    if idempotency_key is None:
+        return _create(caller, service_id, version, environment, action="deployment.trigger")
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    # Keys are per caller: two users choosing the same key never see each other's deployment.
+    request = {"caller": caller.id, "key": idempotency_key,
+               "body": {"service_id": service_id, "version": version, "environment": environment}}
+    config = IdempotencyConfig(event_key_jmespath="[caller, key]", payload_validation_jmespath="body",
+                               expires_after_seconds=IDEMPOTENCY_TTL_SECONDS, hash_function="sha256",
+                               lambda_context=lambda_context if hasattr(lambda_context,
+                                                                        "get_remaining_time_in_millis") else None)
+    once = idempotent_function(_trigger_once, data_keyword_argument="request", persistence_store=store.idempotency_store(),
+                               config=config, key_prefix="deployment.trigger")
+    try:
+        return once(caller=caller, request=request)
+    except IdempotencyValidationError:
+        raise Conflict("this Idempotency-Key was already used with a different request body; send the same body "
+                       "to get the first answer again, or use a new key for a new deployment") from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("a request with this Idempotency-Key is still being processed; retry in a moment") from None
+    except IdempotencyPersistenceLayerError as error:
+        logger.error("idempotency store failed", extra={"error": str(error)})
+        raise DependencyUnavailable("the idempotency store is unavailable; try again later") from None
+
+
+# --- finishing from Python -------------------------------------------------------------------
+
+
+def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller | None = None,
+           action: str | None = None) -> DeploymentRecord | None:
+    """End a PENDING or RUNNING deployment as ``status`` (FAILED or CANCELLED) in one
+    transaction: the deployment with its steps settled (not succeeded → skipped; on FAILED the
+    running one → failed, with its times), the service's ``last_deployment`` (and ``health``
+    degraded on FAILED), the slot released if this deployment still holds it, the daily counter,
+    and the audit entry when a user did it. Returns the finished record, or None when the
+    deployment was already finished (so every caller is idempotent)."""
+    for _ in range(5):  # the state machine may move a step meanwhile: re-read and try again
+        record = store.get(deployment_id, consistent=True)
+        if record is None or record.status not in ACTIVE:
+            return None
+        now = clock.now_iso()
+        before = to_dict(record)
+        actions = [DeploymentRecord.status.set(status), DeploymentRecord.finished_at.set(now)]
+        if error is not None:
+            actions.append(DeploymentRecord.error.set(error[:2000]))
+        condition = DeploymentRecord.status == record.status
+        for index, step in enumerate(record.steps or []):
+            path = DeploymentRecord.steps[index]
+            condition &= path.status == step.status
+            if step.status == "running":
+                actions += [path.status.set("failed" if status == "FAILED" else "skipped"), path.finished_at.set(now)]
+            elif step.status == "pending":
+                actions.append(path.status.set("skipped"))
+        service = services.get(record.service_id)
+        try:
+            with base.transaction() as transaction:
+                transaction.update(record, actions=actions, condition=condition, label="deployment")
+                if service is not None:
+                    _record_on_service(transaction, service, record, status, now)
+                counter = getattr(DailyDeploymentCounter, f"deployments_{status}")
+                transaction.update(DailyDeploymentCounter(store.day_key(now)), actions=[counter.add(1)],
+                                   label="counter")
+                if caller is not None and action is not None:
+                    transaction.save(audit.entry(caller, action, record.id,
+                                                 audit.diff(before, {**before, "status": status}, ["status"])))
+        except TransactionCancelled:
+            continue
+        return store.get(deployment_id, consistent=True)
+    raise Conflict(f"deployment {deployment_id} kept changing; try again")
+
+
+def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRecord, status: str, now: str) -> None:
+    # Not updated_at or version: the service's own fields do not change (and a concurrent PATCH of
+    # them must not fail because a deployment finished).
+    actions = [ServiceRecord.last_deployment.set({"id": record.id, "status": status, "version": record.version,
+                                                  "environment": record.environment, "finished_at": now})]
+    if status == "FAILED":
+        actions.append(ServiceRecord.health.set("degraded"))
+    slot = ServiceRecord.active_slots[record.environment]
+    if _slot_holder(service, record.environment) == record.id:
+        actions.append(slot.remove())
+        condition = slot == record.id
+    else:
+        condition = ServiceRecord.id.exists() & ((slot != record.id) | slot.does_not_exist())
+    transaction.update(service, actions=actions, condition=condition, label="service")
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def get_deployment(deployment_id: str) -> dict:
+    record = store.get(deployment_id)
+    if record is None:
+        raise NotFound(f"deployment {deployment_id} not found")
+    return to_dict(record)
+
+
+def list_deployments(*, limit: int, cursor: str | None, service_id: str | None = None, status: str | None = None,
+                     environment: str | None = None) -> dict:
+    scope = f"deployments|{service_id}|{status}|{environment}"
+    page = store.list_page(limit=limit, start_key=decode_cursor(scope, cursor), service_id=service_id,
+                           environment=environment, status=status)
+    return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
+
+
+def list_for_service(service_id: str, *, limit: int, cursor: str | None) -> dict:
+    """A service's deployments, newest first. A deleted service's history stays readable; a
+    service that never existed (nor deployed) is a 404."""
+    scope = f"service-deployments|{service_id}"
+    page = store.list_page(limit=limit, start_key=decode_cursor(scope, cursor), service_id=service_id)
+    if not page.items and cursor is None and services.get(service_id) is None:
+        raise NotFound(f"service {service_id} not found")
+    return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
+
+
+def list_logs(deployment_id: str, *, limit: int, cursor: str | None) -> dict:
+    if store.get(deployment_id) is None:
+        raise NotFound(f"deployment {deployment_id} not found")
+    scope = f"deployment-logs|{deployment_id}"
+    page = store.log_page(deployment_id, limit=limit, start_key=decode_cursor(scope, cursor))
+    return {"items": [log_to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
+
+
+# --- cancel and rollback ---------------------------------------------------------------------
+
+
+def cancel(caller: Caller, deployment_id: str) -> dict:
+    record = store.get(deployment_id, consistent=True)
+    if record is None:
+        raise NotFound(f"deployment {deployment_id} not found")
+    if record.status not in ACTIVE:
+        raise Conflict(f"deployment {deployment_id} is {record.status}; only PENDING or RUNNING deployments can be "
+                       "cancelled")
+    finished = finish(deployment_id, "CANCELLED", None, caller=caller, action="deployment.cancel")
+    if finished is None:
+        now = store.get(deployment_id, consistent=True)
+        raise Conflict(f"deployment {deployment_id} finished as {now.status if now else 'deleted'} before it could "
+                       "be cancelled")
+    # Stopped only after CANCELLED is committed: the execution's own writes are conditioned on the
+    # status, so from here on it can change nothing, and the ABORTED event finds nothing to fix.
+    if finished.execution_arn:
+        try:
+            store.stop_execution(finished.execution_arn, "DeploymentCancelled", f"cancelled by {caller.email or caller.id}")
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("stop execution failed", extra={"deployment_id": deployment_id,
+                                                           "error": _describe_error(error)})
+    return to_dict(finished)
+
+
+def rollback(caller: Caller, deployment_id: str) -> dict:
+    """Redeploy the newest SUCCESS deployment of the same service and environment created before
+    this one whose version differs from this one's."""
+    record = store.get(deployment_id)
+    if record is None:
+        raise NotFound(f"deployment {deployment_id} not found")
+    target = None
+    for earlier in store.earlier_in_environment(record.service_id, record.environment, record.sort_key):
+        if earlier.status == "SUCCESS" and earlier.version != record.version:
+            target = earlier
+            break
+    if target is None:
+        raise Conflict(f"there is no earlier successful deployment of another version of service {record.service_id} "
+                       f"in {record.environment} to roll back to")
+    return _create(caller, record.service_id, target.version, record.environment, action="deployment.rollback",
+                   rollback_of=record.id)
+

@@ -1,0 +1,206 @@
+"""Deployments table, the daily deployment counters, a deployment's log lines, and the
+Step Functions calls of the deployment engine.
+
+A deployment's ``steps`` is a DynamoDB List of Maps so the state machine can update
+``steps[i].status`` by index; every write to a deployment (here or in the state machine) is
+conditioned on its ``status``, so a finished or cancelled deployment is never brought back.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.core.aws import client
+from chalicelib.core.settings import get_settings
+from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.logs import LogRecord
+
+LIST_PK = "deployment"
+
+
+class _ByList(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_list"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByService(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_service"
+        projection = AllProjection()
+
+    service_id = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByServiceEnv(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_service_env"
+        projection = AllProjection()
+
+    service_env = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class StepMap(MapAttribute):
+    name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+
+
+class DeploymentRecord(TableModel):
+    class Meta:
+        table_name = table_name("deployments")
+        region = region()
+
+    id = UnicodeAttribute(hash_key=True)
+    service_id = UnicodeAttribute()
+    version = UnicodeAttribute()
+    environment = UnicodeAttribute()
+    status = UnicodeAttribute()
+    triggered_by = UnicodeAttribute(null=True)
+    steps = ListAttribute(of=StepMap, default=list)
+    current_step = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    rollback_of = UnicodeAttribute(null=True)
+    execution_arn = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    list_pk = UnicodeAttribute(default=LIST_PK)
+    service_env = UnicodeAttribute()
+    sort_key = UnicodeAttribute()
+
+    by_list = _ByList()
+    by_service = _ByService()
+    by_service_env = _ByServiceEnv()
+    by_status = _ByStatus()
+
+
+class DailyDeploymentCounter(TableModel):
+    """``day#YYYY-MM-DD`` items of the counters table: ``deployments_<STATUS>`` per finished
+    deployment (the state machine bumps the same attributes)."""
+
+    class Meta:
+        table_name = table_name("counters")
+        region = region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    deployments_SUCCESS = NumberAttribute(null=True)  # noqa: N815 - the attribute names are the contract
+    deployments_FAILED = NumberAttribute(null=True)  # noqa: N815
+    deployments_CANCELLED = NumberAttribute(null=True)  # noqa: N815
+
+
+def service_env(service_id: str, environment: str) -> str:
+    return f"{service_id}#{environment}"
+
+
+def day_key(timestamp: str) -> str:
+    return f"day#{timestamp[:10]}"
+
+
+def get(deployment_id: str, consistent: bool = False) -> DeploymentRecord | None:
+    try:
+        return DeploymentRecord.get(deployment_id, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def list_page(*, limit: int, start_key: dict | None, service_id: str | None = None, environment: str | None = None,
+              status: str | None = None) -> Page[DeploymentRecord]:
+    """One Query on the most selective index for the filters; the others become filter expressions."""
+    conditions = []
+    if service_id is not None and environment is not None:
+        target, key = DeploymentRecord.by_service_env, service_env(service_id, environment)
+        if status is not None:
+            conditions.append(DeploymentRecord.status == status)
+    elif service_id is not None:
+        target, key = DeploymentRecord.by_service, service_id
+        if status is not None:
+            conditions.append(DeploymentRecord.status == status)
+    elif status is not None:
+        target, key = DeploymentRecord.by_status, status
+        if environment is not None:
+            conditions.append(DeploymentRecord.environment == environment)
+    else:
+        target, key = DeploymentRecord.by_list, LIST_PK
+        if environment is not None:
+            conditions.append(DeploymentRecord.environment == environment)
+    return query_page(target, key, limit=limit, start_key=start_key,
+                      filter_condition=conditions[0] if conditions else None)
+
+
+def earlier_in_environment(service_id: str, environment: str, before_sort_key: str, page_size: int = 50):
+    """The deployments of a service and environment created before ``before_sort_key``, newest
+    first, lazily (pages of ``page_size``)."""
+    return DeploymentRecord.by_service_env.query(
+        service_env(service_id, environment), range_key_condition=DeploymentRecord.sort_key < before_sort_key,
+        scan_index_forward=False, page_size=page_size)
+
+
+def active_page(status: str, *, limit: int, start_key: dict | None) -> Page[DeploymentRecord]:
+    """Deployments in ``status`` (PENDING or RUNNING), oldest first: what the reconciler checks."""
+    return query_page(DeploymentRecord.by_status, status, limit=limit, start_key=start_key, newest_first=False)
+
+
+def log_page(deployment_id: str, *, limit: int, start_key: dict | None) -> Page[LogRecord]:
+    """One Query on the logs table's ``by_deployment`` index: a deployment's lines, oldest first."""
+    return query_page(LogRecord.by_deployment, deployment_id, limit=limit, start_key=start_key, newest_first=False)
+
+
+# --- Step Functions -------------------------------------------------------------------------
+
+
+def execution_arn_for(state_machine_arn: str, name: str) -> str:
+    """The ARN StartExecution will give an execution called ``name`` (known before the start, so
+    the deployment is written with it)."""
+    prefix, _, machine = state_machine_arn.partition(":stateMachine:")
+    return f"{prefix}:execution:{machine}:{name}"
+
+
+def start_execution(state_machine_arn: str, name: str, payload: dict) -> str:
+    response = client("stepfunctions").start_execution(stateMachineArn=state_machine_arn, name=name,
+                                                       input=json.dumps(payload, separators=(",", ":")))
+    return response["executionArn"]
+
+
+def stop_execution(execution_arn: str, error: str, cause: str) -> None:
+    client("stepfunctions").stop_execution(executionArn=execution_arn, error=error[:256], cause=cause[:32768])
+
+
+def describe_execution(execution_arn: str) -> dict | None:
+    """The execution, or None when it does not exist."""
+    sfn = client("stepfunctions")
+    try:
+        return sfn.describe_execution(executionArn=execution_arn)
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return None
+
+
+# --- Idempotency ----------------------------------------------------------------------------
+
+
+@functools.cache
+def idempotency_store():
+    """Powertools' persistence layer on the ``idempotency`` table (key ``id``, TTL ``expiration``)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=get_settings().table_name("idempotency"), key_attr="id",
+                                    expiry_attr="expiration")

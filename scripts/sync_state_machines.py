@@ -1,0 +1,39 @@
+"""Copy each state machine's ASL file into the CloudFormation template.
+
+The ASL lives in ``state_machines/*.asl.json`` (the file people edit and review); CloudFormation
+needs the definition inline (``DefinitionS3Location`` and ``DefinitionUri`` do not survive
+``chalice package`` or the emulator, see ``shared/spec/facts.md``), so every
+``AWS::StepFunctions::StateMachine`` resource names its file in ``Metadata.DefinitionFile`` and this
+script writes that file's JSON into ``Properties.Definition``. A test fails when they drift.
+
+    python scripts/sync_state_machines.py
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infrastructure" / "template.json"
+
+
+def synced(template: dict) -> dict:
+    for resource in template["Resources"].values():
+        source = resource.get("Metadata", {}).get("DefinitionFile")
+        if resource["Type"] == "AWS::StepFunctions::StateMachine" and source:
+            resource["Properties"]["Definition"] = json.loads((ROOT / source).read_text())
+    return template
+
+
+def main() -> int:
+    current = TEMPLATE.read_text()
+    updated = json.dumps(synced(json.loads(current)), indent=2)
+    if updated != current:
+        TEMPLATE.write_text(updated)
+        print(f"updated {TEMPLATE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
