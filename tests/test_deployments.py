@@ -119,9 +119,9 @@ def wait_execution(execution_arn: str, timeout: float = 30.0) -> dict:
         time.sleep(0.05)
 
 
-def counters(day: str) -> dict:
+def counters(period: str, kind: str = "day") -> dict:
     item = boto3.client("dynamodb", region_name="us-east-1").get_item(
-        TableName="idp-test-counters", Key={"pk": {"S": f"day#{day}"}}).get("Item", {})
+        TableName="idp-test-counters", Key={"pk": {"S": f"{kind}#{period}"}}).get("Item", {})
     return {k: int(v["N"]) for k, v in item.items() if k.startswith("deployments_")}
 
 
@@ -166,6 +166,9 @@ def test_a_deployment_runs_the_six_steps_to_success(api, developer, viewer):
 
     done = wait_for(api, viewer.token, created["id"])
     assert done["status"] == "SUCCESS", done["error"]
+    # The status is written first; the outcome line, health, slot and counters follow within the
+    # same execution, so the rest is checked once it has ended.
+    assert wait_execution(done["execution_arn"])["status"] == "SUCCEEDED"
     assert done["error"] is None and done["created_at"] <= done["started_at"] <= done["finished_at"]
     assert [s["status"] for s in done["steps"]] == ["succeeded"] * 6
     times = [t for s in done["steps"] for t in (s["started_at"], s["finished_at"])]
@@ -188,7 +191,9 @@ def test_a_deployment_runs_the_six_steps_to_success(api, developer, viewer):
     assert service.last_deployment.as_dict() == {  # as the machine wrote it: in the platform's time format
         "id": created["id"], "status": "SUCCESS", "version": "v1.0.0", "environment": "production",
         "finished_at": done["finished_at"]}
-    assert counters(done["finished_at"][:10]).get("deployments_SUCCESS") == 1
+    assert counters(done["finished_at"][:10]).get("deployments_success") == 1
+    # The hour item too: the failure-rate alert rule reads the last 24 hour items.
+    assert counters(done["finished_at"][:13], "hour").get("deployments_success") == 1
     entries = api.get(f"/audit?resource_id={created['id']}", token=developer.token).body["items"]
     assert [e["action"] for e in entries] == ["deployment.trigger"]
     assert entries[0]["changes"]["version"] == {"from": None, "to": "v1.0.0"}
@@ -208,6 +213,7 @@ def test_a_failed_health_check_fails_the_deployment_and_degrades_the_service(api
     assert reply.status == 202
     done = wait_for(api, developer.token, reply.body["id"])
     assert done["status"] == "FAILED"
+    assert wait_execution(done["execution_arn"])["status"] == "SUCCEEDED"  # a failed outcome, not an error
     assert "Health check failed" in done["error"] and "2.0" in done["error"]
     assert [s["status"] for s in done["steps"]] == ["succeeded"] * 5 + ["failed"]
     health_check = done["steps"][5]
@@ -220,7 +226,8 @@ def test_a_failed_health_check_fails_the_deployment_and_degrades_the_service(api
     assert len(lines) == 12 and lines[-1] == errors[0]
     service = ServiceRecord.get(service_id)
     assert service.health == "degraded" and service.last_deployment["status"] == "FAILED"
-    assert counters(done["finished_at"][:10]).get("deployments_FAILED") == 1
+    assert counters(done["finished_at"][:10]).get("deployments_failed") == 1
+    assert counters(done["finished_at"][:13], "hour").get("deployments_failed") == 1
     assert trigger(api, developer, service_id, version="2.1").status == 202  # the slot is free
 
 
@@ -538,7 +545,8 @@ def test_the_execution_status_event_marks_the_deployment_failed_once(api, develo
     assert done["steps"][0]["finished_at"] == done["finished_at"]
     service = ServiceRecord.get(service_id)
     assert service.health == "degraded" and "production" not in service.active_slots.as_dict()
-    assert counters(done["finished_at"][:10]) == {"deployments_FAILED": 1}
+    assert counters(done["finished_at"][:10]).get("deployments_failed") == 1
+    assert counters(done["finished_at"][:13], "hour").get("deployments_failed") == 1
 
 
 def test_the_status_event_leaves_a_cancelled_deployment_alone(api, developer):

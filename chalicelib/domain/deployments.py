@@ -23,15 +23,19 @@ from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, DependencyUnavailable, NotFound
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
-from chalicelib.domain import audit
+from chalicelib.domain import audit, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.observability import logger
 from chalicelib.storage import base, services
 from chalicelib.storage import deployments as store
 from chalicelib.storage.base import TransactionCancelled
-from chalicelib.storage.deployments import DailyDeploymentCounter, DeploymentRecord, StepMap
+from chalicelib.storage.deployments import DeploymentRecord, StepMap
 from chalicelib.storage.services import ServiceRecord
 
+# The EMF metric of a deployment finished by the API or a backstop (the state machine's own outcomes
+# are published from the hour counters by the alert job: it has no Lambda to print them).
+FINISHED_EVENTS = {"SUCCESS": metrics.DEPLOYMENT_SUCCEEDED, "FAILED": metrics.DEPLOYMENT_FAILED,
+                   "CANCELLED": metrics.DEPLOYMENT_CANCELLED}
 STEP_NAMES = ("Pull code", "Install dependencies", "Run tests", "Build", "Deploy", "Health check")
 # The seed's durations in seconds (14.5 in all), exact, so rounding is exact too.
 SEED_SECONDS = (Fraction(2), Fraction(3), Fraction(5, 2), Fraction(7, 2), Fraction(2), Fraction(3, 2))
@@ -204,12 +208,14 @@ def _create(caller: Caller, service_id: str, version: str, environment: str, *, 
             transaction.update(service, actions=[slot.set(deployment_id)],
                                condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
             transaction.save(audit.entry(caller, action, deployment_id, audit.diff(None, created, AUDITED_FIELDS)))
+            metrics.bump_daily(transaction, "deployments_triggered")
     except TransactionCancelled as cancelled:
         if "slot" in cancelled.failed:
             if services.get(service.id) is None:
                 raise NotFound(f"service {service.id} not found") from None
             raise Conflict(f"service {service.id} already has an active deployment in {environment}") from None
         raise
+    metrics.count(metrics.DEPLOYMENT_TRIGGERED)
     _start(record)
     return created
 
@@ -304,14 +310,14 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
                 transaction.update(record, actions=actions, condition=condition, label="deployment")
                 if service is not None:
                     _record_on_service(transaction, service, record, status, now)
-                counter = getattr(DailyDeploymentCounter, f"deployments_{status}")
-                transaction.update(DailyDeploymentCounter(store.day_key(now)), actions=[counter.add(1)],
-                                   label="counter")
+                # The same day and hour counters the state machine bumps when it finishes a deployment.
+                metrics.bump_daily(transaction, f"deployments_{status.lower()}", hourly=True)
                 if caller is not None and action is not None:
                     transaction.save(audit.entry(caller, action, record.id,
                                                  audit.diff(before, {**before, "status": status}, ["status"])))
         except TransactionCancelled:
             continue
+        metrics.count(FINISHED_EVENTS[status])
         return store.get(deployment_id, consistent=True)
     raise Conflict(f"deployment {deployment_id} kept changing; try again")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -92,20 +92,6 @@ class DeploymentRecord(TableModel):
     by_service = _ByService()
     by_service_env = _ByServiceEnv()
     by_status = _ByStatus()
-
-
-class DailyDeploymentCounter(TableModel):
-    """``day#YYYY-MM-DD`` items of the counters table: ``deployments_<STATUS>`` per finished
-    deployment (the state machine bumps the same attributes)."""
-
-    class Meta:
-        table_name = table_name("counters")
-        region = region()
-
-    pk = UnicodeAttribute(hash_key=True)
-    deployments_SUCCESS = NumberAttribute(null=True)  # noqa: N815 - the attribute names are the contract
-    deployments_FAILED = NumberAttribute(null=True)  # noqa: N815
-    deployments_CANCELLED = NumberAttribute(null=True)  # noqa: N815
 
 
 def service_env(service_id: str, environment: str) -> str:
