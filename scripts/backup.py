@@ -12,7 +12,7 @@ The archive is a gzip'd JSON-lines file:
 
 Every table of ``infrastructure/template.json`` is exported with a paginated, strongly consistent
 Scan (tables one after the other: not a point-in-time snapshot across tables; on AWS use
-point-in-time recovery for that, see docs/operations.md).
+point-in-time recovery for that, see README.md 'Operations').
 
     scripts/backup                       # backups/<prefix>-<UTC time>.jsonl.gz
     scripts/backup -o /safe/place/idp.jsonl.gz

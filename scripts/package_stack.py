@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
           f"next: aws cloudformation package --template-file {rel}/sam.json --s3-bucket <bucket> "
           f"--output-template-file {rel}/packaged.json\n"
           f"      aws cloudformation deploy --template-file {rel}/packaged.json --stack-name idp-{args.stage} "
-          f"--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND  (see docs/deploy.md)")
+          f"--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND  (see README.md 'Deploy to AWS')")
     return 0
 
 

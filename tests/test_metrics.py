@@ -21,7 +21,7 @@ STATUS_FIELDS = {"SUCCESS": "deployments_success", "FAILED": "deployments_failed
 
 def finish_deployment(status: str, when: datetime | None = None) -> None:
     """What the deployment state machine does at the end of a deployment: UpdateItem
-    ``ADD deployments_<status> :one`` on the day item and on the hour item (see docs/operations.md)."""
+    ``ADD deployments_<status> :one`` on the day item and on the hour item (see README.md 'Operations')."""
     when = when or datetime.now(UTC)
     client = boto3.client("dynamodb", region_name="us-east-1")
     for key in (f"day#{when.strftime('%Y-%m-%d')}", f"hour#{when.strftime('%Y-%m-%dT%H')}"):
