@@ -19,7 +19,7 @@ class Health(BaseModel):
 
 
 @route(bp, "/health", "GET", access=PUBLIC, summary="Liveness of the API and its dependencies", response=Health,
-       errors=(503,), description="200 when every check is ok; 503 naming the failing checks otherwise.")
+       responses={503: Health}, description="200 when every check is ok; 503 naming the failing checks otherwise.")
 def get_health():
     report = health.check()
     return http.respond(report, 200 if report["status"] == "ok" else 503)

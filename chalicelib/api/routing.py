@@ -31,6 +31,9 @@ class RouteSpec:
     headers: dict = field(default_factory=dict)  # extra documented response headers
     request_headers: dict = field(default_factory=dict)  # documented request headers
     description: str = ""
+    # Documented responses that are not problem+json (a protocol's own error shape such as OFREP's,
+    # or a 304): status -> pydantic model of an application/json body, or None for no body.
+    responses: dict = field(default_factory=dict)
 
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {}
@@ -39,7 +42,7 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {}
 def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_key: bool = False,
           body=None, query=None, response=None, status: int = 200, errors: tuple[int, ...] = (),
           headers: dict | None = None, request_headers: dict | None = None,
-          description: str = "") -> Callable:
+          description: str = "", responses: dict | None = None) -> Callable:
     if access not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {access}")
 
@@ -52,6 +55,7 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
             body=body, query=query, response=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
+            responses=responses or {},
         )
         return blueprint.route(path, methods=[method])(view)
 

@@ -1,0 +1,43 @@
+"""What no response may carry: stack traces, internal names, secrets' hashes. Shared by the
+security suite (in process) and the fuzzing suite (over HTTP)."""
+from __future__ import annotations
+
+# Never in any response: secrets' hashes and their field names, stack traces.
+SECRET_MARKERS = (
+    "password_hash",  # the user record's field
+    "key_hash",  # the SDK key record's field
+    "token_generation",
+    "$2b$", "$2a$", "$2y$",  # bcrypt hashes
+    "Traceback",  # a Python stack trace
+    'File "/',  # a stack frame
+)
+# Never in an error: internal names. (A deployment legitimately carries its `execution_arn`, so
+# ARNs and the stack's prefix are only forbidden where a client did not ask for them.)
+INTERNAL_MARKERS = ("arn:aws", "botocore", "pynamodb", "dynamodb.", "ConditionalCheckFailed")
+REQUIRED_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
+
+
+def leaks(text: str, status: int, *, table_prefix: str | None = None, secrets: tuple[str, ...] = ()) -> list[str]:
+    """The forbidden markers found in a response's text (headers and body). ``secrets`` are known
+    values that must never come back (an SDK key's hash, a password hash)."""
+    found = [marker for marker in SECRET_MARKERS if marker in text]
+    if status >= 400:
+        found += [marker for marker in INTERNAL_MARKERS if marker in text]
+        if table_prefix and table_prefix in text:
+            found.append(f"table prefix {table_prefix!r}")
+    found += [f"secret {secret[:8]}..." for secret in secrets if secret and secret in text]
+    return found
+
+
+def missing_headers(headers: dict) -> list[str]:
+    """Headers every answer of the API carries (set by the middleware)."""
+    lowered = {name.lower(): ", ".join(value) if isinstance(value, list) else value for name, value in headers.items()}
+    problems = [f"{name}: {value}" for name, value in REQUIRED_HEADERS.items() if lowered.get(name) != value]
+    if not lowered.get("x-request-id"):
+        problems.append("X-Request-Id")
+    return problems
+
+
+def response_text(headers: dict, body) -> str:
+    header_text = "\n".join(f"{name}: {value}" for name, value in headers.items())
+    return f"{header_text}\n\n{body if isinstance(body, str) else repr(body)}"
