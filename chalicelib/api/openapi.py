@@ -140,6 +140,17 @@ def _path_parameters(path: str) -> list[dict]:
     return params
 
 
+def _header_parameter(name: str, declared) -> dict:
+    """A documented request header: ``{name: "description"}`` in the route table, or ``{name:
+    {"description": ..., "schema": {...}, "required": bool}}`` when the handler accepts only some
+    values (a pattern), so the document says exactly what is refused."""
+    if isinstance(declared, str):
+        declared = {"description": declared}
+    return {"name": name, "in": "header", "required": bool(declared.get("required", False)),
+            "description": declared.get("description", ""),
+            "schema": declared.get("schema") or {"type": "string", "maxLength": 255}}
+
+
 def _request_body(model, components: dict) -> dict:
     media: dict = {"schema": _schema_of(model, components)}
     examples = (model.model_json_schema().get("examples") or [])
@@ -175,9 +186,8 @@ def _operation(spec, components: dict, problem_ref: dict) -> dict:
     parameters = _path_parameters(spec.path)
     if spec.query is not None:
         parameters += _query_parameters(spec.query, components)
-    for name, description in spec.request_headers.items():
-        parameters.append({"name": name, "in": "header", "required": False, "description": description,
-                           "schema": {"type": "string", "maxLength": 255}})
+    for name, declared in spec.request_headers.items():
+        parameters.append(_header_parameter(name, declared))
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:
