@@ -176,7 +176,8 @@ def test_more_token_attacks_are_refused(api, admin, viewer):
             {"alg": "HS256", "kid": "../../../../dev/null"}, good, lambda data: hmac.new(b"", data, hashlib.sha256).digest()),
         "embedded jwk": _raw_token({"alg": "HS256", "jwk": {"kty": "oct", "k": _b64(b"attacker")}}, good,
                                    lambda data: hmac.new(b"attacker", data, hashlib.sha256).digest()),
-        "sub swapped to the admin, signature kept": f"{header}.{_b64(json.dumps({**good, 'sub': admin.id}).encode())}.{signature}",
+        "sub swapped to the admin, signature kept":
+            f"{header}.{_b64(json.dumps({**good, 'sub': admin.id}).encode())}.{signature}",
         "sub swapped to the admin, re-signed with another key": _forge({**good, "sub": admin.id, "role": "admin"},
                                                                        "another-secret-that-is-long-enough-xx"),
         "missing sub": _forge({k: v for k, v in good.items() if k != "sub"}),
