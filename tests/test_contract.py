@@ -119,15 +119,21 @@ def test_every_request_body_has_an_example_the_server_accepts():
     assert not missing, f"request bodies without an example (add json_schema_extra examples): {missing}"
 
 
-def test_query_parameters_are_documented_within_the_servers_limits():
+def test_query_parameters_are_documented_within_the_servers_limits(api, admin):
     from chalicelib.api.http import MAX_QUERY_VALUE
 
     for method, path, operation, spec in _operations(build_document()):
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "query" and parameter["schema"].get("type") == "string":
                 assert parameter["schema"].get("maxLength", 0) <= MAX_QUERY_VALUE, (method, path, parameter["name"])
+                if "enum" not in parameter["schema"]:
+                    assert parameter["schema"]["minLength"] >= 1, (method, path, parameter["name"])
             if parameter["in"] == "path" and parameter["name"].endswith("_id"):
                 assert parameter["schema"]["format"] == "uuid", (method, path, parameter["name"])
+    # An empty filter is a 400 naming it (the fuzzer found `?actor_id=` reaching DynamoDB as an empty key).
+    for query in ("actor_id=", "resource_id=", "cursor="):
+        reply = api.get(f"/audit?{query}", token=admin.token)
+        assert reply.status == 400 and reply.body["errors"][0]["field"] == query[:-1], reply.body
 
 
 def test_an_undeclared_method_is_405_before_authentication(api):

@@ -378,6 +378,7 @@ def _query_cases(spec) -> dict:
         "an unknown parameter": ("is_admin=true", "is_admin"),
         f"{name} of nul bytes": (f"{name}=%00%00", name),
         "a long unknown parameter name": ("x" * 3000 + "=1", "x" * 3000),
+        **{f"{param} empty": (f"{param}=", param) for param in spec.query.model_fields},
     }
 
 

@@ -105,6 +105,9 @@ def query(request, model: type[BaseModel]) -> BaseModel:
             raise ValidationFailed.field(name, "query parameter given more than once")
         if len(given[0]) > MAX_QUERY_VALUE:
             raise ValidationFailed.field(name, "query parameter is too long")
+        if given[0] == "":
+            # "?actor_id=" filters on nothing; passed on, it would reach DynamoDB as an empty key (a 500).
+            raise ValidationFailed.field(name, "query parameter is empty: leave it out instead")
         values[name] = given[0]
     return validate(model, values)
 

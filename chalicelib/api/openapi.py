@@ -87,15 +87,16 @@ def _component_name(model) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", model.__name__)
 
 
-def _clamp_strings(schema: dict, limit: int) -> dict:
-    """A query value longer than ``limit`` is refused before the model sees it (http.query), so
-    no string query parameter can be documented as accepting more."""
+def _query_string_limits(schema: dict, limit: int) -> dict:
+    """An empty query value and one longer than ``limit`` are refused before the model sees them
+    (http.query), so no string query parameter is documented as accepting them."""
     schema = dict(schema)
     if schema.get("type") == "string" and "enum" not in schema and "const" not in schema:
         schema["maxLength"] = min(schema.get("maxLength", limit), limit)
+        schema["minLength"] = max(schema.get("minLength", 1), 1)
     for key in ("anyOf", "oneOf", "allOf"):
         if key in schema:
-            schema[key] = [_clamp_strings(option, limit) for option in schema[key]]
+            schema[key] = [_query_string_limits(option, limit) for option in schema[key]]
     return schema
 
 
@@ -120,7 +121,7 @@ def _query_parameters(model, components: dict) -> list[dict]:
         if prop.get("default", 0) is None:
             prop.pop("default")
         param = {"name": name, "in": "query", "required": name in required,
-                 "schema": _clamp_strings(prop, http.MAX_QUERY_VALUE)}
+                 "schema": _query_string_limits(prop, http.MAX_QUERY_VALUE)}
         if description:
             param["description"] = description
         params.append(param)
