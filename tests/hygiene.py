@@ -14,7 +14,8 @@ SECRET_MARKERS = (
 # Never in an error: internal names. (A deployment legitimately carries its `execution_arn`, so
 # ARNs and the stack's prefix are only forbidden where a client did not ask for them.)
 INTERNAL_MARKERS = ("arn:aws", "botocore", "pynamodb", "dynamodb.", "ConditionalCheckFailed")
-REQUIRED_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
+REQUIRED_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store", "x-frame-options": "DENY",
+                    "content-security-policy": "default-src 'none'; frame-ancestors 'none'"}
 
 
 def leaks(text: str, status: int, *, table_prefix: str | None = None, secrets: tuple[str, ...] = ()) -> list[str]:

@@ -370,6 +370,24 @@ def test_an_id_that_is_not_a_uuid_is_404(world, method, path, bad):
     _assert_refused(world, spec, reply, (404,), f"{method} {path} with id {bad[:40]!r}")
 
 
+KEY_ROUTES = [key for key in ALL_ROUTES if re.search(r"{(?!\w+_id})\w+}", key[1])]
+NOT_KEYS = ("%00", "x" * 300, "UPPER-CASE", "..", "%2e%2e%2fusers", "a%20b", "%F0%9F%94%91")
+
+
+@pytest.mark.parametrize(("method", "path", "bad"), [(m, p, b) for m, p in KEY_ROUTES for b in NOT_KEYS],
+                         ids=[f"{m} {p} with {b[:24]!r}" for m, p in KEY_ROUTES for b in NOT_KEYS])
+def test_a_path_key_that_names_nothing_is_404(world, method, path, bad):
+    """Path parameters that are not ids (a flag's key): anything that is not a valid key names nothing."""
+    spec = ROUTES[(method, path)]
+    concrete = re.sub(r"{(\w+_id)}", str(uuid.uuid4()), path)
+    concrete = re.sub(r"{(\w+)}", bad, concrete)
+    reply = world.api.request(method, concrete, _with_example(spec) if spec.body is not None else _body_for(method, path),
+                              token=world.tokens["admin"])
+    # A body the route cannot read may be refused (400) before the key is looked up.
+    expected_statuses = (404,) if spec.body is None or _with_example(spec) else (400, 404)
+    _assert_refused(world, spec, reply, expected_statuses, f"{method} {path} with {bad[:40]!r}")
+
+
 def _query_cases(spec) -> dict:
     name = next(iter(spec.query.model_fields))
     return {

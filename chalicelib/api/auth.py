@@ -14,7 +14,7 @@ bp = Blueprint(__name__)
 
 
 class Login(RequestModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "admin@example.com",
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "dana@example.com",
                                                                "password": "correct-horse-battery"}]})
 
     email: str = Field(min_length=1, max_length=254)

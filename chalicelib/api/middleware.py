@@ -22,11 +22,15 @@ STATUS_TITLES = {
     422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
     503: "Service Unavailable",
 }
+# What a JSON API should send (OWASP REST Security): no caching of tokens or private data, no content
+# sniffing, never rendered as a page or framed, HTTPS only once a browser has seen it over HTTPS.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 
 
