@@ -105,7 +105,7 @@ class World:
         for the self rule, and for the owner rule a fresh service owned by `developer`."""
         def value(match: re.Match) -> str:
             name = match.group(1)
-            if name == "user_id":
+            if name == "user_id" and self_rule(method, path):
                 return self.bystander_id
             if name == "service_id" and owner_rule(method, path):
                 return self.new_service()
