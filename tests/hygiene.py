@@ -18,16 +18,15 @@ REQUIRED_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-st
                     "content-security-policy": "default-src 'none'; frame-ancestors 'none'"}
 
 
-def leaks(text: str, status: int, *, table_prefix: str | None = None, secrets: tuple[str, ...] = ()) -> list[str]:
+def leaks(text: str, status: int, *, table_prefix: str | None = None, secrets: tuple[str, ...] = (),
+          sent: str = "") -> list[str]:
     """The forbidden markers found in a response's text (headers and body). ``secrets`` are known
-    values that must never come back (an SDK key's hash, a password hash)."""
-    found = [marker for marker in SECRET_MARKERS if marker in text]
+    values that must never come back (an SDK key's hash, a password hash). A marker the request
+    itself carried (``sent``) is an echo of the client's own input, not a leak."""
+    markers = list(SECRET_MARKERS) + [secret for secret in secrets if secret]
     if status >= 400:
-        found += [marker for marker in INTERNAL_MARKERS if marker in text]
-        if table_prefix and table_prefix in text:
-            found.append(f"table prefix {table_prefix!r}")
-    found += [f"secret {secret[:8]}..." for secret in secrets if secret and secret in text]
-    return found
+        markers += list(INTERNAL_MARKERS) + ([table_prefix] if table_prefix else [])
+    return [marker[:16] for marker in markers if marker in text and marker not in sent]
 
 
 def missing_headers(headers: dict) -> list[str]:

@@ -149,7 +149,7 @@ def _header_parameter(name: str, declared) -> dict:
         declared = {"description": declared}
     return {"name": name, "in": "header", "required": bool(declared.get("required", False)),
             "description": declared.get("description", ""),
-            "schema": declared.get("schema") or {"type": "string", "maxLength": 255}}
+            "schema": declared.get("schema") or {"type": "string"}}
 
 
 def _request_body(model, components: dict) -> dict:
