@@ -172,7 +172,7 @@ def response_hygiene(ctx, response, case):
 def test_the_api_keeps_its_contract_under_fuzzing(case, stack):
     started = time.perf_counter()
     try:
-            case.call_and_validate(base_url=stack.api_url, session=stack.session,
+        case.call_and_validate(base_url=stack.api_url, session=stack.session,
                                headers={"Authorization": f"Bearer {stack.admin_token}"},
                                additional_checks=[schema_valid_input_is_accepted, response_hygiene],
                                excluded_checks=[positive_data_acceptance])
