@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
@@ -38,6 +38,11 @@ class Flag(BaseModel):
 
 
 class CreateFlag(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"key": "new-checkout", "description": "The redesigned checkout", "enabled": True,
+         "environments": ["staging"], "rollout_percentage": 25},
+        {"key": "dark_mode"}]})
+
     key: FlagKey
     description: Description = ""
     enabled: bool = False
@@ -46,6 +51,10 @@ class CreateFlag(RequestModel):
 
 
 class UpdateFlag(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"enabled": True, "rollout_percentage": 50, "version": 1},
+        {"environments": ["development", "staging"], "description": "Only before production"}]})
+
     description: Description | None = None
     enabled: bool | None = None
     environments: Environments | None = None
@@ -60,6 +69,10 @@ class EvaluateQuery(QueryModel):
 
 
 class BulkEvaluate(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"environment": "production", "user_id": "user-42", "keys": ["new-checkout", "dark_mode"]},
+        {"environment": "staging", "user_id": "user-42"}]})
+
     environment: Environment | None = Field(
         None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
     user_id: UserId

@@ -33,7 +33,9 @@ class OfrepContext(BaseModel):
 
 
 class OfrepRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"context": {"targetingKey": "user-42", "environment": "production"}},
+        {"context": {"targetingKey": "user-42", "environment": "staging", "plan": "pro"}}]})
 
     context: OfrepContext | None = None
 

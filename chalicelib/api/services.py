@@ -99,6 +99,11 @@ class Service(BaseModel):
 
 
 class CreateService(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "payments-api", "description": "Takes card payments", "repository_url":
+         "https://github.com/example/payments-api", "lifecycle": "production", "tier": 1, "tags": ["payments", "pci"]},
+        {"name": "search-indexer"}]})
+
     name: ServiceName
     description: Description = ""
     repository_url: RepositoryUrl | None = None
@@ -109,10 +114,15 @@ class CreateService(RequestModel):
                                                        "must be an existing user.")
 
 
+UPDATE_SERVICE_EXAMPLES = [{"description": "Takes card and wallet payments", "tier": 2, "version": 1},
+                           {"lifecycle": "deprecated", "repository_url": None, "tags": []}]
+
+
 def _no_defaults(schema: dict) -> None:
     # A partial update: a missing field means "unchanged", not a default value.
     for prop in schema.get("properties", {}).values():
         prop.pop("default", None)
+    schema["examples"] = UPDATE_SERVICE_EXAMPLES
 
 
 class UpdateService(RequestModel):
