@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, ListQuery, Page, QueryModel, RequestModel
+from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import evaluation, flags
 
@@ -23,6 +23,8 @@ Environments = Annotated[list[Environment], Field(
                                "duplicates in the order development, staging, production.")]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Reason = Literal[evaluation.REASONS]  # type: ignore[valid-type]
+# Optional in the schema, which cannot say that it depends on the kind of credential.
+ENVIRONMENT_RULE = "required with a user token (an SDK key supplies its own)"
 
 
 class Flag(BaseModel):
@@ -64,7 +66,8 @@ class UpdateFlag(RequestModel):
 
 class EvaluateQuery(QueryModel):
     environment: Environment | None = Field(
-        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
+        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).",
+        json_schema_extra={SERVER_VALIDATED: ENVIRONMENT_RULE})
     user_id: UserId = Field(description="The user the flag is evaluated for (their stable bucket).")
 
 
@@ -74,7 +77,8 @@ class BulkEvaluate(RequestModel):
         {"environment": "staging", "user_id": "user-42"}]})
 
     environment: Environment | None = Field(
-        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
+        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).",
+        json_schema_extra={SERVER_VALIDATED: ENVIRONMENT_RULE})
     user_id: UserId
     keys: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = Field(
         None, max_length=1000, description="Flags to evaluate; every flag when absent.")
