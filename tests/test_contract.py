@@ -90,6 +90,7 @@ def test_every_operation_documents_every_status_it_can_answer():
         if spec.access != "public":
             assert {401, 403} <= statuses, where
             assert operation["x-minimum-role"] == spec.access and operation["x-sdk-key"] == spec.sdk_key, where
+            assert operation.get("x-owner-parameter", "") == spec.owner, where
             assert {"bearerAuth": []} in operation["security"], where
             assert ({"sdkKey": []} in operation["security"]) == spec.sdk_key, where
         else:

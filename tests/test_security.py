@@ -61,8 +61,9 @@ UNAUTHENTICATED = ("anonymous", "revoked_sdk_key", "disabled_user", "expired_tok
 
 
 def owner_rule(method: str, path: str) -> bool:
-    """The contract's "owner" rows: PATCH and DELETE of a service (admin passes every owner check)."""
-    return path.startswith("/services/{service_id}") and method in ("PATCH", "DELETE")
+    """The contract's "owner" rows, as the route declares them (``RouteSpec.owner``: the path parameter
+    naming the owned resource; admin passes every owner check)."""
+    return bool(ROUTES[(method, path)].owner)
 
 
 def self_rule(method: str, path: str) -> bool:
@@ -103,15 +104,22 @@ class World:
 
     def fill(self, method: str, path: str, principal: str) -> str:
         """A concrete path: ids that name nothing (a 404 once authorized), someone else's user id
-        for the self rule, and for the owner rule a fresh service owned by `developer`."""
+        for the self rule, and for the owner rule (the route's ``owner`` parameter) a fresh resource owned
+        by `developer`."""
         def value(match: re.Match) -> str:
             name = match.group(1)
             if name == "user_id" and self_rule(method, path):
                 return self.bystander_id
-            if name == "service_id" and owner_rule(method, path):
-                return self.new_service()
+            if name == ROUTES[(method, path)].owner:
+                return self.owned_by_developer(name)
             return str(uuid.uuid4()) if name.endswith("_id") else "no-such-thing"
         return re.sub(r"{(\w+)}", value, path)
+
+    def owned_by_developer(self, parameter: str) -> str:
+        """A fresh resource owned by `developer`, for the route's owner parameter."""
+        makers = {"service_id": self.new_service}
+        assert parameter in makers, f"owner parameter {parameter}: teach the security suite to create one"
+        return makers[parameter]()
 
     def new_service(self) -> str:
         reply = self.api.post("/services", {"name": f"svc-{uuid.uuid4().hex[:12]}"}, token=self.tokens["developer"])

@@ -65,7 +65,8 @@ DESCRIPTION = """Register services, deploy them, switch feature flags, read logs
 
 Every error is `application/problem+json` (`title`, `status`, `detail`, `request_id`, and `errors`
 naming each field on a 400). Roles: viewer < developer < admin; each operation names its minimum role in
-`x-minimum-role`. Request bodies are JSON objects of at most 65 536 bytes; unknown fields, duplicate keys
+`x-minimum-role`; where it also names `x-owner-parameter`, a caller below admin must own the resource that path
+parameter names (403 otherwise). Request bodies are JSON objects of at most 65 536 bytes; unknown fields, duplicate keys
 and wrong types are refused. A query parameter may be given once, with at most 1024 characters. A method
 that a path does not declare is answered 405 with `Allow`."""
 
@@ -216,6 +217,8 @@ def _operation(spec, components: dict, problem_ref: dict) -> dict:
         operation["security"] = [{"bearerAuth": []}] + ([{"sdkKey": []}] if spec.sdk_key else [])
         operation["x-minimum-role"] = spec.access
         operation["x-sdk-key"] = spec.sdk_key
+        if spec.owner:  # below admin, only the owner of the resource the parameter names
+            operation["x-owner-parameter"] = spec.owner
     return operation
 
 

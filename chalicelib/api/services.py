@@ -172,7 +172,7 @@ def get_service(service_id):
 
 
 @route(bp, "/services/{service_id}", "PATCH", access=DEVELOPER, summary="Update a service (owner or admin)",
-       body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413),
+       body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413), owner="service_id",
        description="Partial update. Changing `owner_id` is for admins only. A stale `version`, or a name another "
                    "service has, is a 409 and nothing changes.")
 def update_service(service_id):
@@ -184,7 +184,7 @@ def update_service(service_id):
 
 
 @route(bp, "/services/{service_id}", "DELETE", access=DEVELOPER, summary="Delete a service (owner or admin)",
-       status=204, errors=(401, 403, 404, 409),
+       status=204, errors=(401, 403, 404, 409), owner="service_id",
        description="409 while a deployment of the service is active. Its deployments, logs and audit entries stay "
                    "readable; its name becomes free.")
 def delete_service(service_id):
