@@ -134,7 +134,7 @@ class DevStack:
             return self
         if port_open(self.api_port):
             raise RuntimeError(f"port {self.api_port} is taken: set IDP_PORT or stop what runs there")
-        api = self._spawn("api", [str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",
+        api = self._spawn("api", [sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "local", "--host", "127.0.0.1",
                                   "--port", str(self.api_port), "--stage", "local", "--no-autoreload"], env)
         wait_http(f"{self.api_url}/health", 60, process=api)
         self._start_scheduler(env)

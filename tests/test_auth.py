@@ -135,3 +135,74 @@ def test_a_warm_authorizer_makes_no_aws_call(api, admin, monkeypatch):
         assert api.get("/auth/me", token=admin.token).status == 200
     # /auth/me reads the user once for the body; the authorizer itself is served from the cache.
     assert calls.count("dynamodb") == 1
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _raw_token(header: dict, claims: dict, sign=lambda signing_input: b"") -> str:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    return f"{signing_input}.{_b64(sign(signing_input.encode()))}"
+
+
+def test_more_token_attacks_are_refused(api, admin, viewer):
+    """Beyond test_token_attacks_are_refused: algorithm confusion, header tricks, claims the server
+    must require, and credentials of the wrong shape. Each is a 401 problem, never a 500."""
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    good = jwt.decode(viewer.token, SECRET, algorithms=["HS256"], audience="idp-api")
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = private_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    header, payload, signature = viewer.token.split(".")
+    now = int(time.time())
+    attacks = {
+        **{f"alg {alg!r}, no signature": _raw_token({"alg": alg, "typ": "JWT"}, good)
+           for alg in ("none", "None", "NONE", "nOnE")},
+        "alg none keeping the real signature": _raw_token({"alg": "none"}, good).rsplit(".", 1)[0] + "." + signature,
+        "HS256 with an empty signature": _raw_token({"alg": "HS256", "typ": "JWT"}, good),
+        "RS256 signed with the attacker's key": jwt.encode(good, private_key, algorithm="RS256"),
+        # Key confusion: an HS256 token whose HMAC secret is a public key the attacker knows.
+        "HS256 with a public key as the secret": _raw_token(
+            {"alg": "HS256", "typ": "JWT"}, good, lambda data: hmac.new(public_pem, data, hashlib.sha256).digest()),
+        "HS256 with an empty secret": _raw_token(
+            {"alg": "HS256", "typ": "JWT"}, good, lambda data: hmac.new(b"", data, hashlib.sha256).digest()),
+        "kid pointing at an empty file": _raw_token(
+            {"alg": "HS256", "kid": "../../../../dev/null"}, good, lambda data: hmac.new(b"", data, hashlib.sha256).digest()),
+        "embedded jwk": _raw_token({"alg": "HS256", "jwk": {"kty": "oct", "k": _b64(b"attacker")}}, good,
+                                   lambda data: hmac.new(b"attacker", data, hashlib.sha256).digest()),
+        "sub swapped to the admin, signature kept":
+            f"{header}.{_b64(json.dumps({**good, 'sub': admin.id}).encode())}.{signature}",
+        "sub swapped to the admin, re-signed with another key": _forge({**good, "sub": admin.id, "role": "admin"},
+                                                                       "another-secret-that-is-long-enough-xx"),
+        "missing sub": _forge({k: v for k, v in good.items() if k != "sub"}),
+        "missing jti": _forge({k: v for k, v in good.items() if k != "jti"}),
+        "missing iat": _forge({k: v for k, v in good.items() if k != "iat"}),
+        "missing generation": _forge({k: v for k, v in good.items() if k != "gen"}),
+        "generation from the past": _forge({**good, "gen": good["gen"] - 1}),
+        "sub that is no user": _forge({**good, "sub": "00000000-0000-4000-8000-000000000000"}),
+        "sub of the wrong type": _forge({**good, "sub": 12345}),
+        "role that does not exist": _forge({**good, "role": "root"}),
+        "not valid yet": _forge({**good, "nbf": now + 3600}),
+        "exp as a string": _forge({**good, "exp": str(now + 3600)}),
+        "a fourth segment": viewer.token + ".x",
+        "the payload alone": payload,
+        "over 4 KB": viewer.token + "A" * 5000,
+        "an SDK key that was never issued": "idp_sk_" + "A" * 43,
+        "a bare SDK-key prefix": "idp_sk_",
+    }
+    for name, token in attacks.items():
+        reply = api.get("/auth/me", token=token)
+        assert reply.status == 401, (name, reply.status, reply.body)
+        assert reply.header("Content-Type") == "application/problem+json", name
+        assert reply.body["detail"] in ("invalid or expired token", "unknown or disabled user", "token revoked: sign in again",
+                                        "unknown or revoked SDK key",
+                                        "malformed Authorization header: expected Bearer <token>"), (name, reply.body)
+    for scheme in ("bearer", "BEARER"):
+        assert api.get("/auth/me", headers={"Authorization": f"{scheme} {viewer.token}"}).status == 200
+    assert api.get("/auth/me", token=viewer.token).status == 200

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, Timestamp
+from chalicelib.api.schemas import SERVER_VALIDATED, ListQuery, Page, Timestamp
 from chalicelib.domain import audit
 
 bp = Blueprint(__name__)
@@ -40,7 +40,7 @@ class AuditQuery(ListQuery):
     action: Action | None = None
     resource_type: ResourceType | None = None
     resource_id: str | None = Field(None, max_length=128)
-    since: Timestamp | None = None
+    since: Timestamp | None = Field(None, json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
     until: Timestamp | None = None
 
 

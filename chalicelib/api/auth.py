@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import PUBLIC, VIEWER, route
-from chalicelib.api.schemas import Password, RequestModel
+from chalicelib.api.schemas import SERVER_VALIDATED, Password, RequestModel
 from chalicelib.api.users import User
 from chalicelib.domain import auth, users
 
@@ -14,6 +14,9 @@ bp = Blueprint(__name__)
 
 
 class Login(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "dana@example.com",
+                                                               "password": "correct-horse-battery"}]})
+
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
 
@@ -26,7 +29,11 @@ class Token(BaseModel):
 
 
 class ChangePassword(RequestModel):
-    current_password: str = Field(min_length=1, max_length=1024)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"current_password": "correct-horse-battery",
+                                                               "new_password": "a-longer-passphrase-2"}]})
+
+    current_password: str = Field(min_length=1, max_length=1024,
+                                  json_schema_extra={SERVER_VALIDATED: "must be the caller's current password"})
     new_password: Password
 
 

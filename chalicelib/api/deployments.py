@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated, Any, Literal
 
 from chalice import Blueprint
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel
+from chalicelib.api.services import Id
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.domain import deployments
 
@@ -23,14 +23,6 @@ Version = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/+-]{1,128}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
 
 
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise ValueError("not a valid id") from None
-
-
-Id = Annotated[str, Field(max_length=64), AfterValidator(_uuid)]
 
 
 class Step(BaseModel):
@@ -70,6 +62,10 @@ class LogLine(BaseModel):
 
 
 class TriggerDeployment(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"service_id": "3f0c2b9e-8d4a-4c1e-9b7a-2e5d6f8a1c3b", "version": "v1.4.2", "environment": "staging"},
+        {"service_id": "3f0c2b9e-8d4a-4c1e-9b7a-2e5d6f8a1c3b", "version": "9fceb02"}]})
+
     service_id: str = Field(min_length=1, max_length=64, description="An unknown service (or an id that is not "
                                                                      "a UUID) is a 404.")
     version: Version = Field(description="A tag, a commit or a build number: `^[A-Za-z0-9._/+-]{1,128}$`.")

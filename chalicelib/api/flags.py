@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, ListQuery, Page, QueryModel, RequestModel
+from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import evaluation, flags
 
@@ -23,6 +23,8 @@ Environments = Annotated[list[Environment], Field(
                                "duplicates in the order development, staging, production.")]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Reason = Literal[evaluation.REASONS]  # type: ignore[valid-type]
+# Optional in the schema, which cannot say that it depends on the kind of credential.
+ENVIRONMENT_RULE = "required with a user token (an SDK key supplies its own)"
 
 
 class Flag(BaseModel):
@@ -38,6 +40,11 @@ class Flag(BaseModel):
 
 
 class CreateFlag(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"key": "new-checkout", "description": "The redesigned checkout", "enabled": True,
+         "environments": ["staging"], "rollout_percentage": 25},
+        {"key": "dark_mode"}]})
+
     key: FlagKey
     description: Description = ""
     enabled: bool = False
@@ -46,6 +53,10 @@ class CreateFlag(RequestModel):
 
 
 class UpdateFlag(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"enabled": True, "rollout_percentage": 50, "version": 1},
+        {"environments": ["development", "staging"], "description": "Only before production"}]})
+
     description: Description | None = None
     enabled: bool | None = None
     environments: Environments | None = None
@@ -55,13 +66,19 @@ class UpdateFlag(RequestModel):
 
 class EvaluateQuery(QueryModel):
     environment: Environment | None = Field(
-        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
+        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).",
+        json_schema_extra={SERVER_VALIDATED: ENVIRONMENT_RULE})
     user_id: UserId = Field(description="The user the flag is evaluated for (their stable bucket).")
 
 
 class BulkEvaluate(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"environment": "production", "user_id": "user-42", "keys": ["new-checkout", "dark_mode"]},
+        {"environment": "staging", "user_id": "user-42"}]})
+
     environment: Environment | None = Field(
-        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
+        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).",
+        json_schema_extra={SERVER_VALIDATED: ENVIRONMENT_RULE})
     user_id: UserId
     keys: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = Field(
         None, max_length=1000, description="Flags to evaluate; every flag when absent.")

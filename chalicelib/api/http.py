@@ -55,6 +55,16 @@ def _reject_constant(name):
     raise ValidationFailed.field("body", f"{name} is not valid JSON")
 
 
+def _number(text: str) -> float | int:
+    """JSON has one number type: ``3.0`` is the integer 3 (as JSON Schema's ``integer`` says), so it
+    is read as one and strict integer fields accept it; ``1.5`` stays a float and is refused there.
+    A number too large for a double (``1e400``) is refused instead of becoming infinity."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValidationFailed.field("body", f"number {text[:32]} is out of range")
+    return int(value) if value.is_integer() else value
+
+
 def parse_json(raw: bytes | None) -> Any:
     if not raw:
         raise ValidationFailed.field("body", "a JSON object is required")
@@ -63,7 +73,8 @@ def parse_json(raw: bytes | None) -> Any:
     except UnicodeDecodeError:
         raise ValidationFailed.field("body", "body is not valid UTF-8") from None
     try:
-        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant,
+                          parse_float=_number)
     except RecursionError:
         raise ValidationFailed.field("body", "JSON is nested too deeply") from None
     except ValueError as error:
@@ -94,6 +105,9 @@ def query(request, model: type[BaseModel]) -> BaseModel:
             raise ValidationFailed.field(name, "query parameter given more than once")
         if len(given[0]) > MAX_QUERY_VALUE:
             raise ValidationFailed.field(name, "query parameter is too long")
+        if given[0] == "":
+            # "?actor_id=" filters on nothing; passed on, it would reach DynamoDB as an empty key (a 500).
+            raise ValidationFailed.field(name, "query parameter is empty: leave it out instead")
         values[name] = given[0]
     return validate(model, values)
 

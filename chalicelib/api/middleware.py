@@ -10,7 +10,7 @@ from chalice import Response
 from chalicelib.api.http import CALLER_KEY, MAX_BODY_BYTES, HandlerResponse
 from chalicelib.api.routing import PUBLIC, ROUTES
 from chalicelib.core import clock
-from chalicelib.core.errors import DomainError, PayloadTooLarge, Unauthorized
+from chalicelib.core.errors import DomainError, PayloadTooLarge
 from chalicelib.domain import auth
 from chalicelib.domain.caller import Caller
 from chalicelib.observability import logger
@@ -22,11 +22,15 @@ STATUS_TITLES = {
     422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
     503: "Service Unavailable",
 }
+# What a JSON API should send (OWASP REST Security): no caching of tokens or private data, no content
+# sniffing, never rendered as a page or framed, HTTPS only once a browser has seen it over HTTPS.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 
 
@@ -61,10 +65,17 @@ def _normalize(response: Response, request_id: str) -> Response:
     return problem(response.status_code, detail, request_id, headers=keep)
 
 
+def _method_not_allowed(path: str | None, request_id: str) -> Response:
+    """A method the route table does not declare on a known path: no view can run, so answer 405
+    (with ``Allow``) before authentication instead of a misleading 401."""
+    allowed = sorted(method for method, known_path in ROUTES if known_path == path)
+    if not allowed:  # Chalice only dispatches declared paths, and every one is in the route table
+        return problem(404, "no such resource", request_id)
+    return problem(405, "this method is not allowed here", request_id, headers={"Allow": ", ".join(allowed)})
+
+
 def _authorize(request, request_id: str, source_ip: str | None) -> Caller:
-    spec = ROUTES.get((request.method, request.context.get("resourcePath")))
-    if spec is None:  # Chalice only dispatches declared routes, so this is a programming error
-        raise Unauthorized("no access rule for this route")
+    spec = ROUTES[(request.method, request.context.get("resourcePath"))]
     if spec.access == PUBLIC:
         return Caller(kind="anonymous", request_id=request_id, source_ip=source_ip)
     caller = auth.authenticate(request.headers.get("authorization"), request_id=request_id, source_ip=source_ip)
@@ -81,8 +92,11 @@ def http_middleware(event, get_response):
         # Checked before authentication, as the contract asks: a huge body costs us nothing more.
         if len(event.raw_body or b"") > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
-        event.context[CALLER_KEY] = _authorize(event, request_id, source_ip)
-        response = get_response(event)
+        if (event.method, event.context.get("resourcePath")) not in ROUTES:
+            response = _method_not_allowed(event.context.get("resourcePath"), request_id)
+        else:
+            event.context[CALLER_KEY] = _authorize(event, request_id, source_ip)
+            response = get_response(event)
     except DomainError as error:
         response = _from_domain_error(error, request_id)
     except Exception:  # noqa: BLE001 - the last line of defence: log it, answer a clean 500

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import Environment
+from chalicelib.api.schemas import SERVER_VALIDATED, Environment
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.domain import ofrep
 
@@ -33,9 +33,13 @@ class OfrepContext(BaseModel):
 
 
 class OfrepRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"context": {"targetingKey": "user-42", "environment": "production"}},
+        {"context": {"targetingKey": "user-42", "environment": "staging", "plan": "pro"}}]})
 
-    context: OfrepContext | None = None
+    context: OfrepContext | None = Field(None, json_schema_extra={SERVER_VALIDATED: (
+        "`environment` is required with a user token (an SDK key supplies its own); `targetingKey` is required by "
+        "flags whose rollout is below 100: OFREP's INVALID_CONTEXT / TARGETING_KEY_MISSING")})
 
 
 class OfrepMetadata(BaseModel):

@@ -34,6 +34,9 @@ class RouteSpec:
     # Documented responses that are not problem+json (a protocol's own error shape such as OFREP's,
     # or a 304): status -> pydantic model of an application/json body, or None for no body.
     responses: dict = field(default_factory=dict)
+    # The path parameter naming a resource with an owner (``owner_id``): below admin, only its owner may
+    # call the route (the domain enforces it; the document and the security suite read it from here).
+    owner: str = ""
 
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {}
@@ -42,9 +45,11 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {}
 def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_key: bool = False,
           body=None, query=None, response=None, status: int = 200, errors: tuple[int, ...] = (),
           headers: dict | None = None, request_headers: dict | None = None,
-          description: str = "", responses: dict | None = None) -> Callable:
+          description: str = "", responses: dict | None = None, owner: str = "") -> Callable:
     if access not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {access}")
+    if owner and f"{{{owner}}}" not in path:
+        raise ValueError(f"owner {owner} is not a parameter of {path}")
 
     def register(view: Callable) -> Callable:
         key = (method, path)
@@ -55,7 +60,7 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
             body=body, query=query, response=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
-            responses=responses or {},
+            responses=responses or {}, owner=owner,
         )
         return blueprint.route(path, methods=[method])(view)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, route
@@ -26,6 +26,8 @@ class NewSdkKey(SdkKey):
 
 
 class CreateSdkKey(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "checkout web app", "environment": "production"}]})
+
     name: Name
     environment: Environment
 

@@ -99,6 +99,11 @@ class Service(BaseModel):
 
 
 class CreateService(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "payments-api", "description": "Takes card payments", "repository_url":
+         "https://github.com/example/payments-api", "lifecycle": "production", "tier": 1, "tags": ["payments", "pci"]},
+        {"name": "search-indexer"}]})
+
     name: ServiceName
     description: Description = ""
     repository_url: RepositoryUrl | None = None
@@ -109,10 +114,15 @@ class CreateService(RequestModel):
                                                        "must be an existing user.")
 
 
+UPDATE_SERVICE_EXAMPLES = [{"description": "Takes card and wallet payments", "tier": 2, "version": 1},
+                           {"lifecycle": "deprecated", "repository_url": None, "tags": []}]
+
+
 def _no_defaults(schema: dict) -> None:
     # A partial update: a missing field means "unchanged", not a default value.
     for prop in schema.get("properties", {}).values():
         prop.pop("default", None)
+    schema["examples"] = UPDATE_SERVICE_EXAMPLES
 
 
 class UpdateService(RequestModel):
@@ -162,7 +172,7 @@ def get_service(service_id):
 
 
 @route(bp, "/services/{service_id}", "PATCH", access=DEVELOPER, summary="Update a service (owner or admin)",
-       body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413),
+       body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413), owner="service_id",
        description="Partial update. Changing `owner_id` is for admins only. A stale `version`, or a name another "
                    "service has, is a 409 and nothing changes.")
 def update_service(service_id):
@@ -174,7 +184,7 @@ def update_service(service_id):
 
 
 @route(bp, "/services/{service_id}", "DELETE", access=DEVELOPER, summary="Delete a service (owner or admin)",
-       status=204, errors=(401, 403, 404, 409),
+       status=204, errors=(401, 403, 404, 409), owner="service_id",
        description="409 while a deployment of the service is active. Its deployments, logs and audit entries stay "
                    "readable; its name becomes free.")
 def delete_service(service_id):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, VIEWER, route
@@ -24,6 +24,9 @@ class User(BaseModel):
 
 
 class CreateUser(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "dev@example.com", "name": "Dana Developer",
+                                                               "password": "a-long-passphrase", "role": "developer"}]})
+
     email: Email
     name: Name
     password: Password
@@ -31,6 +34,9 @@ class CreateUser(RequestModel):
 
 
 class UpdateUser(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "viewer", "version": 1},
+                                                              {"disabled": True}]})
+
     name: Name | None = None
     role: Role | None = None
     disabled: bool | None = None

@@ -43,7 +43,8 @@ def decode_cursor(scope: str, cursor: str | None) -> dict | None:
         raise invalid
     payload, signature = cursor.split(".")
     expected = _b64(hmac.new(derived_key("cursor"), payload.encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(signature, expected):
+    # Compared as bytes: hmac.compare_digest raises TypeError on str with non-ASCII characters (a 500).
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
         raise invalid
     try:
         data = json.loads(_unb64(payload))

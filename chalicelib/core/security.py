@@ -126,8 +126,10 @@ def decode_token(token: str) -> TokenClaims:
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     subject, role, issued, generation = claims.get("sub"), claims.get("role"), claims.get("iat"), claims.get("gen")
-    if (not isinstance(subject, str) or role not in ROLE_RANK or not isinstance(issued, int)
-            or not isinstance(generation, int)):
+    # NumericDates are numbers (RFC 7519): PyJWT would also take "exp": "1700000000".
+    times_ok = all(type(claims.get(name, 0)) is int for name in ("iat", "exp", "nbf"))
+    if (not isinstance(subject, str) or role not in ROLE_RANK or not times_ok
+            or type(generation) is not int):
         raise InvalidToken("malformed claims")
     if issued > clock.epoch() + 60:
         raise InvalidToken("issued in the future")
