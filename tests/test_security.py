@@ -487,3 +487,37 @@ def test_an_undeclared_method_is_405_with_allow(world):
             assert set(reply.header("Allow").split(", ")) == declared, (method, path)
             assert reply.header("Content-Type") == PROBLEM
             world.check_hygiene(reply, f"{method} {path}")
+
+
+SDK_ROUTES = [key for key in ALL_ROUTES if ROUTES[key].sdk_key]
+
+
+def _environment_request(spec, environment: str):
+    """(query string, body) naming ``environment`` wherever the route takes one (query, body, OFREP context)."""
+    query, body = "", None
+    if spec.query is not None and "environment" in spec.query.model_fields:
+        query = f"environment={environment}&" + "&".join(
+            f"{name}=x" for name, info in spec.query.model_fields.items() if info.is_required() and name != "environment")
+    if spec.body is not None:
+        body = _with_example(spec)
+        if "environment" in spec.body.model_fields:
+            body["environment"] = environment
+        elif "context" in spec.body.model_fields:
+            body["context"] = {**(body.get("context") or {}), "environment": environment}
+    return query, body
+
+
+@pytest.mark.parametrize(("method", "path"), SDK_ROUTES or [pytest.param("-", "-", marks=pytest.mark.skip(
+    reason="no SDK-key route on this branch"))], ids=_ids(SDK_ROUTES) or ["no SDK-key routes"])
+def test_an_sdk_key_may_not_name_another_environment(world, method, path):
+    """The world's SDK key is for production; naming staging with it is a 403, in OFREP too."""
+    spec = ROUTES[(method, path)]
+    query, body = _environment_request(spec, "staging")
+    if not query and body is None:
+        pytest.skip("this route names no environment")
+    reply = world.api.request(method, f"{_admin_path(world, spec)}?{query}", body, token=world.tokens["sdk_key"])
+    assert reply.status == 403, f"{method} {path} with the production key naming staging: {reply.status} {reply.body}"
+    world.check_hygiene(reply, f"{method} {path}")
+    same_query, same_body = _environment_request(spec, "production")
+    same = world.api.request(method, f"{_admin_path(world, spec)}?{same_query}", same_body, token=world.tokens["sdk_key"])
+    assert same.status not in (401, 403), f"{method} {path} naming its own environment: {same.status} {same.body}"
