@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,9 +24,18 @@ LOCAL_JWT_SECRET = "local-development-secret-not-for-aws-0123456789"  # local st
 
 
 def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below Linux's ephemeral range (32768+), where the kernel also picks the source
+    ports of outgoing connections: a port it handed us could otherwise be taken again before our
+    server binds it, when several stacks start at once (parallel test workers)."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)  # noqa: S311 - not security
+        with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found between 20000 and 32000")
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
