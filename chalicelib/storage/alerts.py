@@ -8,21 +8,12 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 from chalicelib.storage.users import UniqueRecord
 
 LIST_PK = "alert"
 OPEN = "open"
 RESOLVED = "resolved"
-
-
-class _ByList(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
-    list_pk = UnicodeAttribute(hash_key=True)
-    sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByStatus(GlobalSecondaryIndex):
@@ -54,7 +45,7 @@ class AlertRecord(TableModel):
     list_pk = UnicodeAttribute(default=LIST_PK)
     sort_key = UnicodeAttribute()  # "<opened_at>#<id>": newest first in both indexes
 
-    by_list = _ByList()
+    by_list = ByListIndex()
     by_status = _ByStatus()
 
 

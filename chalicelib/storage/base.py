@@ -6,8 +6,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -58,6 +60,18 @@ class TableModel(Model):
                 pass  # another model of the same table (the counters table has several) added it already
             table.connection = shared
         return table
+
+
+class ByListIndex(GlobalSecondaryIndex):
+    """The ``by_list`` index every listable table has: a constant partition per resource type
+    (``list_pk``) sorted by ``<created_at>#<id>`` (``sort_key``), so "newest first" is one Query."""
+
+    class Meta:
+        index_name = "by_list"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
 
 
 @dataclass

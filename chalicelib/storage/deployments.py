@@ -16,19 +16,10 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.aws import client
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 from chalicelib.storage.logs import LogRecord
 
 LIST_PK = "deployment"
-
-
-class _ByList(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
-    list_pk = UnicodeAttribute(hash_key=True)
-    sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByService(GlobalSecondaryIndex):
@@ -88,7 +79,7 @@ class DeploymentRecord(TableModel):
     service_env = UnicodeAttribute()
     sort_key = UnicodeAttribute()
 
-    by_list = _ByList()
+    by_list = ByListIndex()
     by_service = _ByService()
     by_service_env = _ByServiceEnv()
     by_status = _ByStatus()

@@ -6,20 +6,10 @@ from collections.abc import Iterator
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 
 LIST_PK = "flag"
-
-
-class _ByList(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
-    list_pk = UnicodeAttribute(hash_key=True)
-    sort_key = UnicodeAttribute(range_key=True)
 
 
 class FlagRecord(TableModel):
@@ -39,7 +29,7 @@ class FlagRecord(TableModel):
     list_pk = UnicodeAttribute(default=LIST_PK)
     sort_key = UnicodeAttribute()
 
-    by_list = _ByList()
+    by_list = ByListIndex()
 
 
 def get(key: str) -> FlagRecord | None:

@@ -5,18 +5,9 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 
 LIST_PK = "sdk_key"
-
-
-class _ByList(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
-    list_pk = UnicodeAttribute(hash_key=True)
-    sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByHash(GlobalSecondaryIndex):
@@ -42,7 +33,7 @@ class SdkKeyRecord(TableModel):
     list_pk = UnicodeAttribute(default=LIST_PK)
     sort_key = UnicodeAttribute()
 
-    by_list = _ByList()
+    by_list = ByListIndex()
     by_hash = _ByHash()
 
 

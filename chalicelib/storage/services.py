@@ -13,19 +13,10 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 from chalicelib.storage.users import UniqueRecord
 
 LIST_PK = "service"
-
-
-class _ByList(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
-    list_pk = UnicodeAttribute(hash_key=True)
-    sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByOwner(GlobalSecondaryIndex):
@@ -62,7 +53,7 @@ class ServiceRecord(TableModel):
     list_pk = UnicodeAttribute(default=LIST_PK)
     sort_key = UnicodeAttribute()
 
-    by_list = _ByList()
+    by_list = ByListIndex()
     by_owner = _ByOwner()
 
 

@@ -3,20 +3,10 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 
 LIST_PK = "user"
-
-
-class UserListIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
-
-    list_pk = UnicodeAttribute(hash_key=True)
-    sort_key = UnicodeAttribute(range_key=True)
 
 
 class UserRecord(TableModel):
@@ -38,7 +28,7 @@ class UserRecord(TableModel):
     list_pk = UnicodeAttribute(default=LIST_PK)
     sort_key = UnicodeAttribute()
 
-    by_list = UserListIndex()
+    by_list = ByListIndex()
 
 
 class UniqueRecord(TableModel):
