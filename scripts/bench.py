@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,8 +71,8 @@ def median(values) -> float:
 
 
 # ---------------------------------------------------------------- 1. cold start
-def _probe(which: str, env: dict) -> dict:
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "coldstart_probe.py"), which, str(ROOT)], env=env,
+def _probe(which: str, env: dict, root: Path = ROOT) -> dict:
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "coldstart_probe.py"), which, str(root)], env=env,
                          capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
         raise RuntimeError(f"{which} probe failed: {out.stderr[-800:]}")
@@ -81,28 +82,40 @@ def _probe(which: str, env: dict) -> dict:
     return measured
 
 
+def _source_copy(into: Path) -> Path:
+    """app.py and chalicelib without any bytecode, as a Lambda bundle made by ``chalice package``
+    ships them (and Lambda's read-only /var/task keeps Python from caching what it compiles)."""
+    shutil.copy2(ROOT / "app.py", into / "app.py")
+    shutil.copytree(ROOT / "chalicelib", into / "chalicelib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return into
+
+
 def cold_start(env: dict, config: Config, results: Results) -> None:
-    """Both sides import from compiled bytecode (kept in a scratch cache, filled by one untimed run
-    each), as a warm file cache would serve them; runs alternate so drift on the machine hits both
-    alike. The app's own modules without bytecode (what a Lambda bundle without ``.pyc`` files
-    pays on every cold start) are measured apart, for information."""
-    with tempfile.TemporaryDirectory(prefix="idp-bench-pycache-") as cache:
-        probe_env = {**env, "PYTHONPYCACHEPREFIX": cache}
-        probe_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    """Runs alternate (bare, app, app without bytecode) so drift on the machine hits all alike.
+    ``bare`` and ``app`` import from compiled bytecode (kept in a scratch cache, filled by one
+    untimed run each), as a warm file cache serves them; ``app without its own bytecode`` compiles
+    the app's modules on every start, as a Lambda bundle without ``.pyc`` files does."""
+    with tempfile.TemporaryDirectory(prefix="idp-bench-pycache-") as cache, \
+            tempfile.TemporaryDirectory(prefix="idp-bench-source-") as source:
+        cached = {**env, "PYTHONPYCACHEPREFIX": cache}
+        cached.pop("PYTHONDONTWRITEBYTECODE", None)
+        uncached = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+        uncached.pop("PYTHONPYCACHEPREFIX", None)
+        copy = _source_copy(Path(source))
+        runs: dict[str, list[dict]] = {"app": [], "bare": [], "app_source": []}
         try:
-            _probe("bare", probe_env), _probe("app", probe_env)  # fill the bytecode cache
-            runs: dict[str, list[dict]] = {"app": [], "bare": []}
+            _probe("bare", cached), _probe("app", cached)  # fill the bytecode cache
             for _ in range(config.cold_runs):
-                for which in ("bare", "app"):
-                    runs[which].append(_probe(which, probe_env))
-            no_bytecode = [_probe("app", {**env, "PYTHONDONTWRITEBYTECODE": "1"})
-                           for _ in range(max(1, config.cold_runs // 4))]
+                runs["bare"].append(_probe("bare", cached))
+                runs["app"].append(_probe("app", cached))
+                runs["app_source"].append(_probe("app", uncached, copy))
         except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
             results.fail("cold_start", str(error))
             return
     app, bare = runs["app"], runs["bare"]
     ratios = [a["total_s"] / b["total_s"] for a, b in zip(app, bare, strict=True)]
     without_store = [(a["total_s"] - a["datastore_s"]) / b["total_s"] for a, b in zip(app, bare, strict=True)]
+    source_ratios = [a["total_s"] / b["total_s"] for a, b in zip(runs["app_source"], bare, strict=True)]
     results.put("cold_start", {
         "runs": config.cold_runs,
         "app_median_s": median(r["total_s"] for r in app),
@@ -116,9 +129,10 @@ def cold_start(env: dict, config: Config, results: Results) -> None:
         "app_first_request_aws_calls": app[-1]["aws_calls"],
         "bare_import_median_s": median(r["import_s"] for r in bare),
         "median_ratio_without_datastore": median(without_store),
-        "app_without_own_bytecode_median_s": median(r["total_s"] for r in no_bytecode),
+        "app_without_own_bytecode_median_s": median(r["total_s"] for r in runs["app_source"]),
+        "app_without_own_bytecode_median_ratio": median(source_ratios),
         "note": "in-process wall time from the probe's first line to the /health answer; alternated runs; "
-                "median of per-pair ratios",
+                "median of per-run ratios to the bare run next to it",
     })
 
 
@@ -234,7 +248,9 @@ def main() -> int:
     args = parser.parse_args()
     config = Config.tiny() if args.tiny else Config()
     started = time.monotonic()
-    log = lambda message: print(f"[bench] {message}", file=sys.stderr, flush=True)  # noqa: E731
+    def log(message: str) -> None:
+        print(f"[bench {time.monotonic() - started:4.0f} s] {message}", file=sys.stderr, flush=True)
+
     report_machine, report_commit = machine(), commit()
 
     from devstack import DevStack, free_port

@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from chalice import Blueprint
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel
+from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.domain import deployments
 
@@ -33,14 +33,14 @@ def _uuid(value: str) -> str:
 Id = Annotated[str, Field(max_length=64), AfterValidator(_uuid)]
 
 
-class Step(BaseModel):
+class Step(ResponseModel):
     name: str
     status: StepStatus
     started_at: str | None
     finished_at: str | None
 
 
-class Deployment(BaseModel):
+class Deployment(ResponseModel):
     id: str
     service_id: str
     version: str
@@ -59,7 +59,7 @@ class Deployment(BaseModel):
     finished_at: str | None
 
 
-class LogLine(BaseModel):
+class LogLine(ResponseModel):
     id: str
     service_id: str
     deployment_id: str | None

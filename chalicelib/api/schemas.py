@@ -38,13 +38,22 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Timestamp = Annotated[str, Field(max_length=64, json_schema_extra={"format": "date-time"}), AfterValidator(_timestamp)]
 
 
+# Every model defers building its validator to first use (``defer_build``): a cold start pays
+# only for the models of the route it serves. Response models only document the API (handlers
+# shape their answers as plain dicts), so theirs are built only for /openapi.json.
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class QueryModel(BaseModel):
     # Query strings are text: numbers are parsed from them, unknown parameters are refused.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class ResponseModel(BaseModel):
+    """Base of every response model (the success bodies the route table documents)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class ListQuery(QueryModel):
@@ -52,17 +61,17 @@ class ListQuery(QueryModel):
     cursor: str | None = Field(None, max_length=2048, description="Opaque cursor from `next_cursor`.")
 
 
-class Page(BaseModel, Generic[T]):
+class Page(ResponseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
 
 
-class FieldError(BaseModel):
+class FieldError(ResponseModel):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(ResponseModel):
     """RFC 9457 problem details, as every error is answered."""
 
     title: str
