@@ -50,7 +50,7 @@ class Config:
 
     @classmethod
     def tiny(cls) -> Config:
-        return cls(cold_runs=2, latency_requests=10, memory_requests=40, scale_sizes=(30, 60), deploy_runs=1,
+        return cls(cold_runs=1, latency_requests=10, memory_requests=40, scale_sizes=(30, 60), deploy_runs=1,
                    deploy_scale=0.0, flag_users=2_000, flag_rounds=3, bulk_flags=10)
 
 
