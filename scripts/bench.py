@@ -91,25 +91,30 @@ def _source_copy(into: Path) -> Path:
 
 
 def cold_start(env: dict, config: Config, results: Results) -> None:
-    """Runs alternate (bare, app, app without bytecode) so drift on the machine hits all alike.
-    ``bare`` and ``app`` import from compiled bytecode (kept in a scratch cache, filled by one
-    untimed run each), as a warm file cache serves them; ``app without its own bytecode`` compiles
-    the app's modules on every start, as a Lambda bundle without ``.pyc`` files does."""
+    """Runs alternate so drift on the machine hits every variant alike. ``bare`` and ``app``
+    import from compiled bytecode (kept in a scratch cache, filled by one untimed run each), as a
+    warm file cache serves them. For information, every other pair is followed by two runs that
+    compile on every start, as Lambda does with a bundle made by ``chalice package`` (wheels are
+    unpacked without ``.pyc`` files and /var/task is read-only): the app's own modules only, and
+    everything the app imports."""
     with tempfile.TemporaryDirectory(prefix="idp-bench-pycache-") as cache, \
-            tempfile.TemporaryDirectory(prefix="idp-bench-source-") as source:
+            tempfile.TemporaryDirectory(prefix="idp-bench-source-") as source, \
+            tempfile.TemporaryDirectory(prefix="idp-bench-empty-") as empty:
         cached = {**env, "PYTHONPYCACHEPREFIX": cache}
         cached.pop("PYTHONDONTWRITEBYTECODE", None)
         uncached = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
         uncached.pop("PYTHONPYCACHEPREFIX", None)
+        nothing_cached = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": empty}
         copy = _source_copy(Path(source))
-        runs: dict[str, list[dict]] = {"app": [], "bare": [], "app_source": []}
+        runs: dict[str, list[dict]] = {"app": [], "bare": [], "app_source": [], "app_no_bytecode": []}
         try:
             _probe("bare", cached), _probe("app", cached)  # fill the bytecode cache
             for run in range(config.cold_runs):
                 runs["bare"].append(_probe("bare", cached))
                 runs["app"].append(_probe("app", cached))
-                if run % 2 == 0:  # for information: every other pair
+                if run % 2 == 0:
                     runs["app_source"].append(_probe("app", uncached, copy))
+                    runs["app_no_bytecode"].append(_probe("app", nothing_cached, copy))
         except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
             results.fail("cold_start", str(error))
             return
@@ -117,6 +122,7 @@ def cold_start(env: dict, config: Config, results: Results) -> None:
     ratios = [a["total_s"] / b["total_s"] for a, b in zip(app, bare, strict=True)]
     without_store = [(a["total_s"] - a["datastore_s"]) / b["total_s"] for a, b in zip(app, bare, strict=True)]
     source_ratios = [a["total_s"] / b["total_s"] for a, b in zip(runs["app_source"], bare[::2], strict=True)]
+    nothing_ratios = [a["total_s"] / b["total_s"] for a, b in zip(runs["app_no_bytecode"], bare[::2], strict=True)]
     results.put("cold_start", {
         "runs": config.cold_runs,
         "app_median_s": median(r["total_s"] for r in app),
@@ -132,6 +138,8 @@ def cold_start(env: dict, config: Config, results: Results) -> None:
         "median_ratio_without_datastore": median(without_store),
         "app_without_own_bytecode_median_s": median(r["total_s"] for r in runs["app_source"]),
         "app_without_own_bytecode_median_ratio": median(source_ratios),
+        "app_without_any_bytecode_median_s": median(r["total_s"] for r in runs["app_no_bytecode"]),
+        "app_without_any_bytecode_median_ratio": median(nothing_ratios),
         "note": "in-process wall time from the probe's first line to the /health answer; alternated runs; "
                 "median of per-run ratios to the bare run next to it",
     })

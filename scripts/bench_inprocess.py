@@ -703,8 +703,10 @@ def render_table(report: dict) -> str:
              f"{c['app_import_median_s'] * 1000:.0f} ms | {c['app_first_request_median_s'] * 1000:.0f} ms "
              f"({c['app_first_request_datastore_median_s'] * 1000:.0f} ms, {c['app_first_request_aws_calls']} calls)")
         line("  ratio without the data store's time", f"{c['median_ratio_without_datastore']:.2f}")
-        line("  app without its own bytecode (no .pyc)", f"{c['app_without_own_bytecode_median_s'] * 1000:.0f} ms, "
-                                                         f"ratio {c['app_without_own_bytecode_median_ratio']:.2f}")
+        line("  app compiling its own modules (no .pyc)", f"{c['app_without_own_bytecode_median_s'] * 1000:.0f} ms, "
+                                                          f"ratio {c['app_without_own_bytecode_median_ratio']:.2f}")
+        line("  app compiling everything it imports", f"{c['app_without_any_bytecode_median_s'] * 1000:.0f} ms, "
+                                                      f"ratio {c['app_without_any_bytecode_median_ratio']:.2f}")
     if "round_trips" in f:
         r = f["round_trips"]
         a = r["authorization"]
