@@ -283,7 +283,10 @@ def main() -> int:
         with quiet_stdout():
             bench_inprocess.run_all(Harness(), Recorder, config, results, log)
         log("flag evaluator against the peers' bucketing")
-        bench_flags.measure(config, results)
+        try:
+            bench_flags.measure(config, results)
+        except Exception as error:  # noqa: BLE001 - reported, and the exit is non-zero
+            results.fail("flags_vs_peers", f"{type(error).__name__}: {error}")
 
     report = {
         "command": "scripts/bench" + (" --tiny" if args.tiny else ""),

@@ -668,17 +668,26 @@ def run_all(harness, recorder_cls, config, results, log) -> None:
     from bench import ADMIN_EMAIL, ADMIN_PASSWORD
 
     log("fixtures")
-    world = World(harness, config.bulk_flags, ADMIN_EMAIL, ADMIN_PASSWORD)
-    log("round trips per route")
-    round_trips(harness, recorder_cls, world, results)
-    log("handler latency")
-    latency(harness, recorder_cls, world, config, results)
-    log("memory")
-    memory(world, config, results)
-    log("deployment orchestration")
-    bench_deploy.measure(harness, world, config, results, log)
-    log("items examined per list page")
-    scale(harness, recorder_cls, world, config, results, log)
+    try:
+        world = World(harness, config.bulk_flags, ADMIN_EMAIL, ADMIN_PASSWORD)
+    except Exception as error:  # noqa: BLE001 - reported as figures not measured, and a non-zero exit
+        for figure in ("round_trips", "latency", "memory", "orchestration", "scale"):
+            results.fail(figure, f"the fixtures could not be made: {error!r}")
+        return
+    phases = [
+        ("round_trips", "round trips per route", lambda: round_trips(harness, recorder_cls, world, results)),
+        ("latency", "handler latency", lambda: latency(harness, recorder_cls, world, config, results)),
+        ("memory", "memory", lambda: memory(world, config, results)),
+        ("orchestration", "deployment orchestration", lambda: bench_deploy.measure(harness, world, config, results,
+                                                                                   log)),
+        ("scale", "items examined per list page", lambda: scale(harness, recorder_cls, world, config, results, log)),
+    ]
+    for figure, title, phase in phases:
+        log(title)
+        try:
+            phase()
+        except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
+            results.fail(figure, f"{type(error).__name__}: {error}")
 
 
 def _fmt_ops(ops: list[str]) -> str:
