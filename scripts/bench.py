@@ -50,8 +50,9 @@ class Config:
 
     @classmethod
     def tiny(cls) -> Config:
+        # Step time scale 0.5: the first step still waits a whole second, which the cancel recipe needs.
         return cls(cold_runs=1, latency_requests=10, memory_requests=40, scale_sizes=(30, 60), deploy_runs=1,
-                   deploy_scale=0.0, flag_users=2_000, flag_rounds=3, bulk_flags=10)
+                   deploy_scale=0.5, flag_users=2_000, flag_rounds=3, bulk_flags=10)
 
 
 @dataclass
@@ -230,6 +231,23 @@ def quiet_stdout():
         yield
 
 
+@contextlib.contextmanager
+def emulator_output(path: Path):
+    """Processes started in this block (the emulator) write their stderr to ``path``: moto's Step
+    Functions print every expected failure (a cancel beating a step) with the whole state machine.
+    The table and this process's own messages stay readable."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "w") as sink:
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def machine() -> dict:
     cpu = None
     with contextlib.suppress(OSError):
@@ -257,8 +275,10 @@ def main() -> int:
     args = parser.parse_args()
     config = Config.tiny() if args.tiny else Config()
     started = time.monotonic()
+    console = os.fdopen(os.dup(2), "w", buffering=1)  # stays the terminal while the emulator's output is elsewhere
+
     def log(message: str) -> None:
-        print(f"[bench {time.monotonic() - started:4.0f} s] {message}", file=sys.stderr, flush=True)
+        print(f"[bench {time.monotonic() - started:4.0f} s] {message}", file=console, flush=True)
 
     report_machine, report_commit = machine(), commit()
 
@@ -272,7 +292,12 @@ def main() -> int:
                      "POWERTOOLS_METRICS_NAMESPACE": "IDP", "POWERTOOLS_TRACE_DISABLED": "true"})
     stack = DevStack(emulator_port=free_port(), table_prefix="idp-bench", env=base_env, serve_api=False, log=log)
     results = Results()
-    with stack:
+    handle, emulator_log = tempfile.mkstemp(prefix="idp-bench-emulator-", suffix=".log")
+    os.close(handle)
+    emulator_log = Path(emulator_log)
+    try:
+        with emulator_output(emulator_log):
+            stack.start()
         env = stack.app_env()
         log("cold start")
         cold_start(env, config, results)
@@ -287,6 +312,8 @@ def main() -> int:
             bench_flags.measure(config, results)
         except Exception as error:  # noqa: BLE001 - reported, and the exit is non-zero
             results.fail("flags_vs_peers", f"{type(error).__name__}: {error}")
+    finally:
+        stack.stop()
 
     report = {
         "command": "scripts/bench" + (" --tiny" if args.tiny else ""),
@@ -305,7 +332,9 @@ def main() -> int:
     if results.missing:
         for item in results.missing:
             print(f"NOT MEASURED: {item['figure']}: {item['reason']}", file=sys.stderr)
+        print(f"(the emulator's own output: {emulator_log})", file=sys.stderr)
         return 1
+    emulator_log.unlink(missing_ok=True)
     return 0
 
 

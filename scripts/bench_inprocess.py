@@ -105,8 +105,17 @@ class World:
         return self.api("POST", "/sdk-keys", {"name": "to revoke", "environment": "staging"}, self.admin, 201)["id"]
 
     def running_deployment(self) -> str:
+        """A deployment inside its first step's wait: RUNNING, and nothing moves it for a while (so
+        a cancel does not race the engine's own writes)."""
         service_id = self.new_service()
-        return self.api("POST", "/deployments", {"service_id": service_id, "version": "v1"}, self.dev, 202)["id"]
+        deployment_id = self.api("POST", "/deployments", {"service_id": service_id, "version": "v1"}, self.dev,
+                                 202)["id"]
+        deadline = time.monotonic() + 30
+        while self.api("GET", f"/deployments/{deployment_id}", None, self.dev)["status"] == "PENDING":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"deployment {deployment_id} did not start within 30 s")
+            time.sleep(0.02)
+        return deployment_id
 
     def rollback_candidate(self) -> str:
         """A service whose newest deployment (v2) has an earlier SUCCESS of v1 to roll back to."""
