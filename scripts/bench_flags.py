@@ -1,108 +1,114 @@
-"""Benchmark of flag evaluation (not a test; numbers depend on the machine).
+"""The flag evaluator against what users would pick instead, for scripts/bench.
 
-    .venv/bin/python scripts/bench_flags.py            # or IDP_VENV's python
+The same evaluation (enabled? environment targeted? user in the rollout?) over the same flags and
+the same users, in the same process, with three bucketing schemes:
 
-1. The pure evaluator (chalicelib/domain/evaluation.py) on one core: evaluations per second for a
-   50 % rollout (one SHA-256 per evaluation) and a 100 % flag (no hash).
-2. A bulk evaluation of 200 flags for one user through the whole handler (middleware,
-   authentication, JSON) with warm caches, in process against moto: POST /flags/evaluate and the
-   OFREP bulk POST /ofrep/v1/evaluate/flags, with an SDK key. Also checks that warm requests make
-   no AWS call.
+- ours (chalicelib.domain.evaluation): SHA-256 of ``"<flag>:<user>"``, first 8 bytes mod 100;
+- LaunchDarkly's: SHA-1 of ``"<flag>.<salt>.<user>"``, the first 15 hex digits / 0xFFFFFFFFFFFFFFF,
+  in the rollout when below the percentage / 100;
+- Unleash's: MurmurHash3 (32 bits, seed 0) of ``"<group>:<user>"`` mod 100 + 1, in the rollout when
+  at most the percentage (``mmh3``, pinned in requirements-dev.txt).
+
+Rounds alternate between the schemes; each scheme's figure is the median of its rounds, and the
+comparison is the median of the per-round ratios (drift on the machine hits all three alike).
+These are the bucketing schemes, not the peers' SDKs (which add their own layers on top).
 """
 from __future__ import annotations
 
-import json
-import os
+import hashlib
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-    os.environ.pop(_name, None)
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1", "IDP_TABLE_PREFIX": "idp-bench", "IDP_JWT_SECRET": "bench-secret-that-is-long-enough-0123",
-    "IDP_BCRYPT_ROUNDS": "4", "IDP_AUTH_CACHE_SECONDS": "60", "IDP_FLAG_CACHE_SECONDS": "60", "IDP_LOG_LEVEL": "ERROR",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-})
+try:
+    import mmh3
+except ImportError:  # reported as a figure that could not be measured
+    mmh3 = None
+
+LD_SCALE = float(0xFFFFFFFFFFFFFFF)
 
 
-def bench_pure(count: int = 1_000_000) -> None:
-    from chalicelib.domain.evaluation import FlagRule, evaluate
+def _flags():
+    from chalicelib.domain.evaluation import FlagRule
 
-    users = [f"user-{i}" for i in range(count)]
-    for percentage in (50, 100):
-        flag = FlagRule(key="bench-flag", enabled=True, environments=frozenset({"production"}),
-                        rollout_percentage=percentage)
-        started = time.perf_counter()
-        for user in users:
-            evaluate(flag, "production", user)
-        elapsed = time.perf_counter() - started
-        print(f"pure evaluator, rollout {percentage:3d} %: {count / elapsed:,.0f} evaluations/s "
-              f"({count:,} in {elapsed:.2f} s, one core)")
+    # A partial rollout (every evaluation hashes), in a targeted environment: the costly path.
+    return [FlagRule(key=f"bench-flag-{i}", enabled=True, environments=frozenset({"production"}),
+                     rollout_percentage=pct) for i, pct in enumerate((10, 25, 50, 75, 90))]
 
 
-def _timed(call, rounds: int) -> list[float]:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+def _run(evaluate, rules, users) -> int:
+    hits = 0
+    for user in users:
+        for rule in rules:
+            hits += evaluate(rule, "production", user)
+    return hits
 
 
-def bench_handler(flag_count: int = 200, rounds: int = 300) -> None:
-    import emulator
-    import provision
-    from moto import mock_aws
+def ours(rules, users) -> int:
+    from chalicelib.domain.evaluation import evaluate
 
-    emulator.make_dynamodb_atomic()
-    with mock_aws():
-        provision.provision(table_prefix="idp-bench")
-        from chalice.test import Client
-
-        from app import app
-        from chalicelib.domain import flags, sdk_keys
-        from chalicelib.domain.caller import Caller
-        from tests.support import count_aws_calls
-
-        system = Caller(kind="user", id="bench", email="bench@example.com", role="admin", request_id="bench")
-        for i in range(flag_count):
-            flags.create_flag(system, f"flag-{i:03d}", enabled=i % 5 != 0, environments=["production"] if i % 3 else [],
-                              rollout_percentage=(i * 7) % 101)
-        key = sdk_keys.create_key(system, "bench", "production")["key"]
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        native = json.dumps({"user_id": "user-42"})
-        ofrep = json.dumps({"context": {"targetingKey": "user-42"}})
-        with Client(app, stage_name="local") as client:
-            def post_native():
-                response = client.http.post("/flags/evaluate", headers=headers, body=native)
-                assert response.status_code == 200, response.body
-
-            def post_ofrep():
-                response = client.http.post("/ofrep/v1/evaluate/flags", headers=headers, body=ofrep)
-                assert response.status_code == 200, response.body
-
-            def domain_only():
-                flags.evaluate_flags(Caller(kind="sdk_key", id="k", environment="production"), None, "user-42", None)
-
-            for call in (post_native, post_ofrep, domain_only):
-                call()  # warm the credential and flag caches
-            with count_aws_calls() as calls:
-                results = {"POST /flags/evaluate (handler)": _timed(post_native, rounds),
-                           "POST /ofrep/v1/evaluate/flags (handler)": _timed(post_ofrep, rounds),
-                           "flags.evaluate_flags (domain only)": _timed(domain_only, rounds)}
-            for name, times in results.items():
-                times.sort()
-                print(f"bulk {flag_count} flags, one user, warm, {name}: median {statistics.median(times):.2f} ms, "
-                      f"p95 {times[int(len(times) * 0.95)]:.2f} ms ({rounds} rounds)")
-            print(f"AWS calls during the warm rounds: {len(calls.calls)}")
+    return _run(lambda rule, environment, user: evaluate(rule, environment, user).enabled, rules, users)
 
 
-if __name__ == "__main__":
-    bench_pure()
-    bench_handler()
+# The peers' schemes in the same shape as ours: the same rules first, then the bucket.
+def _launchdarkly_in_rollout(rule, user: str) -> bool:
+    # The salt is a per-flag string; SHA-1 is their bucketing hash, not used for security.
+    digest = hashlib.sha1(f"{rule.key}.{rule.key}.{user}".encode()).hexdigest()  # noqa: S324
+    return int(digest[:15], 16) / LD_SCALE < rule.rollout_percentage / 100
+
+
+def _unleash_in_rollout(rule, user: str) -> bool:
+    return mmh3.hash(f"{rule.key}:{user}", 0, signed=False) % 100 + 1 <= rule.rollout_percentage
+
+
+def _evaluator(in_rollout):
+    def evaluate(rule, environment: str, user: str) -> bool:
+        if not rule.enabled:
+            return False
+        if rule.environments and environment not in rule.environments:
+            return False
+        return rule.rollout_percentage >= 100 or in_rollout(rule, user)
+
+    return evaluate
+
+
+def launchdarkly(rules, users) -> int:
+    return _run(_evaluator(_launchdarkly_in_rollout), rules, users)
+
+
+def unleash(rules, users) -> int:
+    return _run(_evaluator(_unleash_in_rollout), rules, users)
+
+
+SCHEMES = {"ours": ours, "launchdarkly": launchdarkly, "unleash": unleash}
+DESCRIPTIONS = {"launchdarkly": "LaunchDarkly bucketing (SHA-1, 15 hex digits)",
+                "unleash": "Unleash bucketing (MurmurHash3 32-bit, mod 100 + 1)"}
+
+
+def measure(config, results) -> None:
+    if mmh3 is None:
+        results.fail("flags_vs_peers", "mmh3 is not installed (requirements-dev.txt pins it)")
+        return
+    rules = _flags()
+    users = [f"user-{i}" for i in range(config.flag_users // len(rules))]
+    evaluations = len(users) * len(rules)
+    rates: dict[str, list[float]] = {name: [] for name in SCHEMES}
+    shares: dict[str, float] = {}
+    for _ in range(config.flag_rounds):
+        for name, scheme in SCHEMES.items():
+            started = time.perf_counter()
+            hits = scheme(rules, users)
+            rates[name].append(evaluations / (time.perf_counter() - started))
+            shares[name] = hits / evaluations
+    ours_rate = statistics.median(rates["ours"])
+    peers = {}
+    for name in ("launchdarkly", "unleash"):
+        per_round = [o / p for o, p in zip(rates["ours"], rates[name], strict=True)]
+        peers[name] = {"scheme": DESCRIPTIONS[name], "per_s": round(statistics.median(rates[name])),
+                       "ours_vs_theirs": round(statistics.median(per_round), 3),
+                       "share_in_rollout": round(shares[name], 4)}
+    results.put("flags_vs_peers", {
+        "ours_per_s": round(ours_rate), "ours_share_in_rollout": round(shares["ours"], 4),
+        "expected_share_in_rollout": round(sum(r.rollout_percentage for r in rules) / 100 / len(rules), 4),
+        "peers": peers, "evaluations_per_round": evaluations, "rounds": config.flag_rounds,
+        "note": "one core, the same rules and users in the same process; ratio > 1 means ours is faster",
+    })

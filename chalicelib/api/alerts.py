@@ -4,18 +4,18 @@ from __future__ import annotations
 from typing import Literal
 
 from chalice import Blueprint, Rate
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page
+from chalicelib.api.schemas import ListQuery, Page, ResponseModel
 from chalicelib.domain import alerts, metrics
 from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
 
 
-class Alert(BaseModel):
+class Alert(ResponseModel):
     id: str
     rule: Literal["deployment_failure_rate", "service_registered"]
     subject: str = Field(description="What the alert is about: `all`, or the service id for `service_registered`.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, ListQuery, Page, Timestamp
+from chalicelib.api.schemas import SERVER_VALIDATED, ListQuery, Page, ResponseModel, Timestamp
 from chalicelib.domain import audit
 
 bp = Blueprint(__name__)
@@ -17,12 +17,12 @@ Action = Literal[audit.ACTIONS]  # type: ignore[valid-type]
 ResourceType = Literal[audit.RESOURCE_TYPES]  # type: ignore[valid-type]
 
 
-class Change(BaseModel):
+class Change(ResponseModel):
     from_: object = Field(alias="from")
     to: object
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(ResponseModel):
     id: str
     timestamp: str
     actor_id: str | None

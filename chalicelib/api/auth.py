@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import PUBLIC, VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Password, RequestModel
+from chalicelib.api.schemas import SERVER_VALIDATED, Password, RequestModel, ResponseModel
 from chalicelib.api.users import User
 from chalicelib.domain import auth, users
 
@@ -21,7 +21,7 @@ class Login(RequestModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class Token(BaseModel):
+class Token(ResponseModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int

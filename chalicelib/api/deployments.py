@@ -5,11 +5,11 @@ import re
 from typing import Annotated, Any, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel
+from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.api.services import Id
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.domain import deployments
@@ -25,14 +25,14 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
 
 
 
-class Step(BaseModel):
+class Step(ResponseModel):
     name: str
     status: StepStatus
     started_at: str | None
     finished_at: str | None
 
 
-class Deployment(BaseModel):
+class Deployment(ResponseModel):
     id: str
     service_id: str
     version: str
@@ -51,7 +51,7 @@ class Deployment(BaseModel):
     finished_at: str | None
 
 
-class LogLine(BaseModel):
+class LogLine(ResponseModel):
     id: str
     service_id: str
     deployment_id: str | None

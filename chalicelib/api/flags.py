@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel
+from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel, ResponseModel
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import evaluation, flags
 
@@ -27,7 +27,7 @@ Reason = Literal[evaluation.REASONS]  # type: ignore[valid-type]
 ENVIRONMENT_RULE = "required with a user token (an SDK key supplies its own)"
 
 
-class Flag(BaseModel):
+class Flag(ResponseModel):
     key: str
     description: str
     enabled: bool
@@ -84,7 +84,7 @@ class BulkEvaluate(RequestModel):
         None, max_length=1000, description="Flags to evaluate; every flag when absent.")
 
 
-class EvaluationResult(BaseModel):
+class EvaluationResult(ResponseModel):
     enabled: bool
     reason: Reason
     message: str
@@ -94,7 +94,7 @@ class FlagEvaluation(EvaluationResult):
     key: str
 
 
-class BulkEvaluation(BaseModel):
+class BulkEvaluation(ResponseModel):
     flags: dict[str, EvaluationResult]
     not_found: list[str] = Field(description="Requested keys that name no flag.")
 

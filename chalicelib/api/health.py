@@ -4,16 +4,16 @@ from __future__ import annotations
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
 from chalicelib.api import http
 from chalicelib.api.routing import PUBLIC, route
+from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain import health
 
 bp = Blueprint(__name__)
 
 
-class Health(BaseModel):
+class Health(ResponseModel):
     status: Literal["ok", "degraded"]
     checks: dict[str, str]
 

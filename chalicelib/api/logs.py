@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, Timestamp
+from chalicelib.api.schemas import ListQuery, Page, ResponseModel, Timestamp
 from chalicelib.api.services import Id
 from chalicelib.domain import logs
 
@@ -17,7 +17,7 @@ bp = Blueprint(__name__)
 Level = Literal[logs.LEVELS]  # type: ignore[valid-type]
 
 
-class LogLine(BaseModel):
+class LogLine(ResponseModel):
     id: str
     service_id: str
     deployment_id: str | None

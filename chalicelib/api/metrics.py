@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import QueryModel
+from chalicelib.api.schemas import QueryModel, ResponseModel
 from chalicelib.domain import metrics
 
 bp = Blueprint(__name__)
@@ -16,19 +16,19 @@ class SummaryQuery(QueryModel):
     days: int = Field(7, ge=1, le=metrics.MAX_DAYS, description="How many UTC days, today included (1 to 90).")
 
 
-class DeploymentCounts(BaseModel):
+class DeploymentCounts(ResponseModel):
     success: int = Field(description="Deployments that finished SUCCESS.")
     failed: int = Field(description="Deployments that finished FAILED.")
     cancelled: int = Field(description="Deployments that were CANCELLED.")
     triggered: int = Field(description="Deployments started (POST /deployments, rollbacks).")
 
 
-class LoginCounts(BaseModel):
+class LoginCounts(ResponseModel):
     succeeded: int
     failed: int
 
 
-class Numbers(BaseModel):
+class Numbers(ResponseModel):
     deployments: DeploymentCounts
     services_registered: int
     flags_created: int
@@ -40,7 +40,7 @@ class Day(Numbers):
     date: str = Field(description="UTC day, YYYY-MM-DD.", json_schema_extra={"format": "date"})
 
 
-class Summary(BaseModel):
+class Summary(ResponseModel):
     """Counts per UTC day, oldest first, over ``days`` days ending today (deployments are counted on
     the day they finished; triggers on the day they started)."""
 

@@ -9,11 +9,11 @@ import json
 from typing import Any, Literal
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Environment
+from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ResponseModel
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.domain import ofrep
 
@@ -22,7 +22,9 @@ bp = Blueprint(__name__)
 ErrorCode = Literal[ofrep.ERROR_CODES]  # type: ignore[valid-type]
 
 
-class OfrepContext(BaseModel):
+class OfrepContext(ResponseModel):
+    # Documents the body; the handler reads it itself (OFREP's own errors), so like the responses
+    # it is never validated through pydantic.
     model_config = ConfigDict(extra="allow")
 
     targetingKey: str | None = Field(
@@ -32,7 +34,7 @@ class OfrepContext(BaseModel):
         None, description="Required with a user token; an SDK key uses its own (naming another one is 403).")
 
 
-class OfrepRequest(BaseModel):
+class OfrepRequest(ResponseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
         {"context": {"targetingKey": "user-42", "environment": "production"}},
         {"context": {"targetingKey": "user-42", "environment": "staging", "plan": "pro"}}]})
@@ -42,12 +44,12 @@ class OfrepRequest(BaseModel):
         "flags whose rollout is below 100: OFREP's INVALID_CONTEXT / TARGETING_KEY_MISSING")})
 
 
-class OfrepMetadata(BaseModel):
+class OfrepMetadata(ResponseModel):
     reason_code: str = Field(description="Our own reason: FLAG_DISABLED, ENVIRONMENT_NOT_TARGETED, "
                                          "OUTSIDE_ROLLOUT or ALL_CONDITIONS_MET.")
 
 
-class OfrepSuccess(BaseModel):
+class OfrepSuccess(ResponseModel):
     key: str
     value: bool
     variant: Literal["on", "off"]
@@ -55,13 +57,13 @@ class OfrepSuccess(BaseModel):
     metadata: OfrepMetadata
 
 
-class OfrepFailure(BaseModel):
+class OfrepFailure(ResponseModel):
     key: str | None = None
     errorCode: ErrorCode
     errorDetails: str
 
 
-class OfrepBulkSuccess(BaseModel):
+class OfrepBulkSuccess(ResponseModel):
     flags: list[OfrepSuccess | OfrepFailure]
 
 

@@ -51,13 +51,22 @@ Timestamp = Annotated[str, Field(max_length=64, json_schema_extra={"format": "da
 SERVER_VALIDATED = "x-server-validated"
 
 
+# Every model defers building its validator to first use (``defer_build``): a cold start pays
+# only for the models of the route it serves. Response models only document the API (handlers
+# shape their answers as plain dicts), so theirs are built only for /openapi.json.
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class QueryModel(BaseModel):
     # Query strings are text: numbers are parsed from them, unknown parameters are refused.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class ResponseModel(BaseModel):
+    """Base of every response model (the success bodies the route table documents)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class ListQuery(QueryModel):
@@ -66,17 +75,17 @@ class ListQuery(QueryModel):
                                json_schema_extra={SERVER_VALIDATED: "signed by the server for this list and filters"})
 
 
-class Page(BaseModel, Generic[T]):
+class Page(ResponseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
 
 
-class FieldError(BaseModel):
+class FieldError(ResponseModel):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(ResponseModel):
     """RFC 9457 problem details, as every error is answered."""
 
     title: str

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, route
-from chalicelib.api.schemas import Environment, ListQuery, Name, Page, RequestModel
+from chalicelib.api.schemas import Environment, ListQuery, Name, Page, RequestModel, ResponseModel
 from chalicelib.domain import sdk_keys
 
 bp = Blueprint(__name__)
 
 
-class SdkKey(BaseModel):
+class SdkKey(ResponseModel):
     id: str
     name: str
     environment: Environment

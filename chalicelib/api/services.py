@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from chalice import Blueprint
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, RequestModel
+from chalicelib.api.schemas import ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.domain import services
 
 bp = Blueprint(__name__)
@@ -71,7 +71,7 @@ Tags = Annotated[list[str], PlainValidator(_tags), WithJsonSchema({
 OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class LastDeployment(BaseModel):
+class LastDeployment(ResponseModel):
     id: str
     status: str
     version: str
@@ -79,7 +79,7 @@ class LastDeployment(BaseModel):
     finished_at: str | None
 
 
-class Service(BaseModel):
+class Service(ResponseModel):
     id: str
     name: str
     description: str

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, VIEWER, route
-from chalicelib.api.schemas import Email, ListQuery, Name, Page, Password, RequestModel, Role
+from chalicelib.api.schemas import Email, ListQuery, Name, Page, Password, RequestModel, ResponseModel, Role
 from chalicelib.domain import users
 
 bp = Blueprint(__name__)
 
 
-class User(BaseModel):
+class User(ResponseModel):
     id: str
     email: str
     name: str

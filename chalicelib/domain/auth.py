@@ -47,10 +47,9 @@ def _throttle_key(email: str) -> str:
     return f"login-failures#{email}"
 
 
-def _throttled_for(email: str) -> int:
-    """Seconds until this email may try again (0 when it may try now)."""
+def _throttled_for(counter: CounterRecord | None) -> int:
+    """Seconds until the email of this failure counter may try again (0 when it may try now)."""
     settings = get_settings()
-    counter = users.get_counter(_throttle_key(email))
     if counter is None or counter.window_start is None:
         return 0
     window_end = int(counter.window_start) + settings.login_window_seconds
@@ -60,10 +59,11 @@ def _throttled_for(email: str) -> int:
     return 0
 
 
-def _record_failure(transaction, email: str) -> None:
+def _record_failure(transaction, email: str, counter: CounterRecord | None) -> None:
+    """Count a failure on ``counter`` as read (the write is conditioned on its window, so a counter
+    that moved meanwhile cancels the transaction and the caller reads it again)."""
     settings = get_settings()
     now = clock.epoch()
-    counter = users.get_counter(_throttle_key(email))
     if counter is None or counter.window_start is None or counter.window_start + settings.login_window_seconds <= now:
         record = CounterRecord(_throttle_key(email), count=1, window_start=now,
                                expires_at=now + settings.login_window_seconds + 60)
@@ -79,7 +79,8 @@ def _record_failure(transaction, email: str) -> None:
 def login(email: str, password: str, caller: Caller) -> dict:
     email_typed = email
     email = email.strip().lower()
-    retry_after = _throttled_for(email)
+    counter = users.get_counter(_throttle_key(email))
+    retry_after = _throttled_for(counter)
     if retry_after:
         # Throttled: no bcrypt work and no audit entry, as the contract says.
         raise TooManyRequests("too many failed logins for this email; try again later", retry_after)
@@ -102,9 +103,11 @@ def login(email: str, password: str, caller: Caller) -> dict:
         return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "user": user_to_dict(user)}
 
     for attempt in range(3):  # a concurrent failure may move the window under us: re-read and retry
+        if attempt > 0:
+            counter = users.get_counter(_throttle_key(email))
         try:
             with base.transaction() as transaction:
-                _record_failure(transaction, email)
+                _record_failure(transaction, email, counter)
                 transaction.save(audit.entry(caller, "auth.login_failed", user.id if user else None,
                                              actor_id=None, actor_email=email_typed))
                 metrics.bump_daily(transaction, "logins_failed")

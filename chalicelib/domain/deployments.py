@@ -147,16 +147,15 @@ def _describe_error(error: Exception) -> str:
 # --- trigger ---------------------------------------------------------------------------------
 
 
-def _service_or_404(service_id: str) -> ServiceRecord:
+def _service_id_or_404(service_id: str) -> str:
+    """The canonical form of a service id; anything that is not a UUID names no service."""
     try:
-        if str(uuid.UUID(service_id)) != service_id.lower():
-            raise ValueError
+        canonical = str(uuid.UUID(service_id))
     except (ValueError, AttributeError, TypeError):
-        raise NotFound(f"service {service_id[:64]!r} not found") from None
-    service = services.get(service_id.lower())
-    if service is None:
-        raise NotFound(f"service {service_id} not found")
-    return service
+        canonical = None
+    if canonical is None or canonical != service_id.lower():
+        raise NotFound(f"service {str(service_id)[:64]!r} not found")
+    return canonical
 
 
 def _slot_holder(service: ServiceRecord, environment: str) -> str | None:
@@ -188,36 +187,46 @@ def _free_stale_slot(service: ServiceRecord, environment: str) -> None:
 
 def _create(caller: Caller, service_id: str, version: str, environment: str, *, action: str,
             rollback_of: str | None = None) -> dict:
-    settings = get_settings()
-    service = _service_or_404(service_id)
-    _free_stale_slot(service, environment)
-    now = clock.now_iso()
-    deployment_id = clock.new_id()
-    machine = settings.state_machine_arn
-    record = DeploymentRecord(
-        deployment_id, service_id=service.id, version=version, environment=environment, status="PENDING",
-        triggered_by=caller.id, steps=[StepMap(name=name, status="pending") for name in STEP_NAMES],
-        rollback_of=rollback_of, execution_arn=store.execution_arn_for(machine, deployment_id) if machine else None,
-        created_at=now, service_env=store.service_env(service.id, environment),
-        sort_key=clock.sort_key(now, deployment_id))
-    created = to_dict(record)
+    """One transaction writes the PENDING deployment, claims the environment's slot on the service
+    (conditioned on the service existing and the slot being free) and writes the audit entry; then
+    the execution starts. The service is read only when the claim fails: to tell an unknown service
+    (404) from an active deployment (409) from a slot a finished deployment never released (freed,
+    then claimed again once)."""
+    service_id = _service_id_or_404(service_id)
+    machine = get_settings().state_machine_arn
     slot = ServiceRecord.active_slots[environment]
-    try:
-        with base.transaction() as transaction:
-            transaction.save(record, condition=DeploymentRecord.id.does_not_exist())
-            transaction.update(service, actions=[slot.set(deployment_id)],
-                               condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
-            transaction.save(audit.entry(caller, action, deployment_id, audit.diff(None, created, AUDITED_FIELDS)))
-            metrics.bump_daily(transaction, "deployments_triggered")
-    except TransactionCancelled as cancelled:
-        if "slot" in cancelled.failed:
-            if services.get(service.id) is None:
-                raise NotFound(f"service {service.id} not found") from None
-            raise Conflict(f"service {service.id} already has an active deployment in {environment}") from None
-        raise
-    metrics.count(metrics.DEPLOYMENT_TRIGGERED)
-    _start(record)
-    return created
+    freed = False
+    while True:
+        now = clock.now_iso()
+        deployment_id = clock.new_id()
+        record = DeploymentRecord(
+            deployment_id, service_id=service_id, version=version, environment=environment, status="PENDING",
+            triggered_by=caller.id, steps=[StepMap(name=name, status="pending") for name in STEP_NAMES],
+            rollback_of=rollback_of, execution_arn=store.execution_arn_for(machine, deployment_id) if machine else None,
+            created_at=now, service_env=store.service_env(service_id, environment),
+            sort_key=clock.sort_key(now, deployment_id))
+        created = to_dict(record)
+        try:
+            with base.transaction() as transaction:
+                transaction.save(record, condition=DeploymentRecord.id.does_not_exist())
+                transaction.update(ServiceRecord(service_id), actions=[slot.set(deployment_id)],
+                                   condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
+                transaction.save(audit.entry(caller, action, deployment_id, audit.diff(None, created, AUDITED_FIELDS)))
+                metrics.bump_daily(transaction, "deployments_triggered")
+        except TransactionCancelled as cancelled:
+            if "slot" not in cancelled.failed:
+                raise
+            service = services.get(service_id)
+            if service is None:
+                raise NotFound(f"service {service_id} not found") from None
+            if freed:
+                raise Conflict(f"service {service_id} already has an active deployment in {environment}") from None
+            _free_stale_slot(service, environment)  # 409 while its holder is active
+            freed = True
+            continue
+        metrics.count(metrics.DEPLOYMENT_TRIGGERED)
+        _start(record)
+        return created
 
 
 def _start(record: DeploymentRecord) -> None:
@@ -231,7 +240,7 @@ def _start(record: DeploymentRecord) -> None:
     except (ClientError, BotoCoreError, RuntimeError) as error:
         reason = f"the deployment could not be started: {_describe_error(error)}"
         logger.error("deployment start failed", extra={"deployment_id": record.id, "error": reason})
-        finish(record.id, "FAILED", reason)
+        finish(record.id, "FAILED", reason, record=record)
         raise DependencyUnavailable(f"deployment {record.id} could not be started (the workflow engine is "
                                     "unavailable); it was marked FAILED, try again later",
                                     extra={"deployment_id": record.id}) from None
@@ -280,15 +289,20 @@ def trigger(caller: Caller, service_id: str, version: str, environment: str, *, 
 
 
 def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller | None = None,
-           action: str | None = None) -> DeploymentRecord | None:
+           action: str | None = None, record: DeploymentRecord | None = None) -> DeploymentRecord | None:
     """End a PENDING or RUNNING deployment as ``status`` (FAILED or CANCELLED) in one
     transaction: the deployment with its steps settled (not succeeded → skipped; on FAILED the
     running one → failed, with its times), the service's ``last_deployment`` (and ``health``
     degraded on FAILED), the slot released if this deployment still holds it, the daily counter,
     and the audit entry when a user did it. Returns the finished record, or None when the
-    deployment was already finished (so every caller is idempotent)."""
-    for _ in range(5):  # the state machine may move a step meanwhile: re-read and try again
-        record = store.get(deployment_id, consistent=True)
+    deployment was already finished (so every caller is idempotent).
+
+    ``record``: the deployment as the caller just read it (saves reading it again). The first try
+    takes the service's slot to be held by this deployment (an active deployment holds its slot;
+    the condition checks it); any refusal re-reads the deployment and the service and tries again."""
+    for attempt in range(5):  # the state machine may move a step meanwhile: re-read and try again
+        if record is None or attempt > 0:
+            record = store.get(deployment_id, consistent=True)
         if record is None or record.status not in ACTIVE:
             return None
         now = clock.now_iso()
@@ -297,19 +311,26 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
         if error is not None:
             actions.append(DeploymentRecord.error.set(error[:2000]))
         condition = DeploymentRecord.status == record.status
+        settled = []
         for index, step in enumerate(record.steps or []):
             path = DeploymentRecord.steps[index]
             condition &= path.status == step.status
             if step.status == "running":
-                actions += [path.status.set("failed" if status == "FAILED" else "skipped"), path.finished_at.set(now)]
+                settled.append((step, "failed" if status == "FAILED" else "skipped", now))
+                actions += [path.status.set(settled[-1][1]), path.finished_at.set(now)]
             elif step.status == "pending":
+                settled.append((step, "skipped", step.finished_at))
                 actions.append(path.status.set("skipped"))
-        service = services.get(record.service_id)
+        if attempt == 0:
+            service, holds_slot = ServiceRecord(record.service_id), True
+        else:
+            service = services.get(record.service_id)
+            holds_slot = service is not None and _slot_holder(service, record.environment) == record.id
         try:
             with base.transaction() as transaction:
                 transaction.update(record, actions=actions, condition=condition, label="deployment")
                 if service is not None:
-                    _record_on_service(transaction, service, record, status, now)
+                    _record_on_service(transaction, service, record, status, now, holds_slot)
                 # The same day and hour counters the state machine bumps when it finishes a deployment.
                 metrics.bump_daily(transaction, f"deployments_{status.lower()}", hourly=True)
                 if caller is not None and action is not None:
@@ -317,12 +338,19 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
                                                  audit.diff(before, {**before, "status": status}, ["status"])))
         except TransactionCancelled:
             continue
+        # Committed, conditioned on what was read: the stored deployment is now exactly this.
+        record.status, record.finished_at = status, now
+        if error is not None:
+            record.error = error[:2000]
+        for step, step_status, finished_at in settled:
+            step.status, step.finished_at = step_status, finished_at
         metrics.count(FINISHED_EVENTS[status])
-        return store.get(deployment_id, consistent=True)
+        return record
     raise Conflict(f"deployment {deployment_id} kept changing; try again")
 
 
-def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRecord, status: str, now: str) -> None:
+def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRecord, status: str, now: str,
+                       holds_slot: bool) -> None:
     # Not updated_at or version: the service's own fields do not change (and a concurrent PATCH of
     # them must not fail because a deployment finished).
     actions = [ServiceRecord.last_deployment.set({"id": record.id, "status": status, "version": record.version,
@@ -330,7 +358,7 @@ def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRe
     if status == "FAILED":
         actions.append(ServiceRecord.health.set("degraded"))
     slot = ServiceRecord.active_slots[record.environment]
-    if _slot_holder(service, record.environment) == record.id:
+    if holds_slot:
         actions.append(slot.remove())
         condition = slot == record.id
     else:
@@ -367,10 +395,12 @@ def list_for_service(service_id: str, *, limit: int, cursor: str | None) -> dict
 
 
 def list_logs(deployment_id: str, *, limit: int, cursor: str | None) -> dict:
-    if store.get(deployment_id) is None:
-        raise NotFound(f"deployment {deployment_id} not found")
+    """A deployment's lines, oldest first; whether the deployment exists is asked only when the
+    first page is empty (a deployment with lines costs one call)."""
     scope = f"deployment-logs|{deployment_id}"
     page = store.log_page(deployment_id, limit=limit, start_key=decode_cursor(scope, cursor))
+    if not page.items and cursor is None and store.get(deployment_id) is None:
+        raise NotFound(f"deployment {deployment_id} not found")
     return {"items": [log_to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 
@@ -384,7 +414,7 @@ def cancel(caller: Caller, deployment_id: str) -> dict:
     if record.status not in ACTIVE:
         raise Conflict(f"deployment {deployment_id} is {record.status}; only PENDING or RUNNING deployments can be "
                        "cancelled")
-    finished = finish(deployment_id, "CANCELLED", None, caller=caller, action="deployment.cancel")
+    finished = finish(deployment_id, "CANCELLED", None, caller=caller, action="deployment.cancel", record=record)
     if finished is None:
         now = store.get(deployment_id, consistent=True)
         raise Conflict(f"deployment {deployment_id} finished as {now.status if now else 'deleted'} before it could "

@@ -136,12 +136,12 @@ def _range_condition(since: str | None, until: str | None):
 
 def list_service_logs(service_id: str, filters: LogFilter, limit: int, cursor: str | None) -> dict:
     """A service's lines, newest first, in one Query. A deleted service's lines stay readable
-    (they are history); a service that never existed is a NotFound.
+    (they are history); a service that never existed is a NotFound. Whether the service is known
+    is asked only when the first page is empty: a service with lines costs one call.
 
     With ``deployment_id`` the Query runs on ``by_deployment`` (a deployment's lines are few);
     ``level`` is a filter expression, so a filtered page may hold fewer than ``limit`` lines while
     ``next_cursor`` still points further (one Query per page, never more)."""
-    services.ensure_known(service_id)
     range_condition = _range_condition(filters.since, filters.until)
     filter_condition = LogRecord.level == filters.level if filters.level else None
     scope = f"service-logs|{service_id}|{filters}"
@@ -155,6 +155,8 @@ def list_service_logs(service_id: str, filters: LogFilter, limit: int, cursor: s
     else:
         page = store.service_page(service_id, limit=limit, start_key=start_key, range_condition=range_condition,
                                   filter_condition=filter_condition)
+    if not page.items and cursor is None:
+        services.ensure_known(service_id)
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 
