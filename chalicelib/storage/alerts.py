@@ -5,7 +5,6 @@ with the alert and deleted when it resolves."""
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
@@ -54,17 +53,13 @@ def guard_key(rule: str, subject: str) -> str:
 
 
 def get(alert_id: str) -> AlertRecord | None:
-    try:
-        return AlertRecord.get(alert_id)
-    except DoesNotExist:
-        return None
+    return AlertRecord.find(alert_id)
 
 
 def open_alert_for(rule: str, subject: str) -> tuple[UniqueRecord | None, AlertRecord | None]:
     """The guard and the open alert of a rule and subject (two GetItems), or Nones."""
-    try:
-        guard = UniqueRecord.get(guard_key(rule, subject))
-    except DoesNotExist:
+    guard = UniqueRecord.find(guard_key(rule, subject))
+    if guard is None:
         return None, None
     return guard, get(guard.owner_id)
 

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -48,6 +48,14 @@ class _SessionConnection(Connection):
 
 class TableModel(Model):
     """Base of every model: routes its table connection through :func:`shared_connection`."""
+
+    @classmethod
+    def find(cls, hash_key, **kwargs):
+        """``get`` that answers None for a missing item instead of raising DoesNotExist."""
+        try:
+            return cls.get(hash_key, **kwargs)
+        except DoesNotExist:
+            return None
 
     @classmethod
     def _get_connection(cls):

@@ -11,7 +11,6 @@ import functools
 import json
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.aws import client
@@ -89,15 +88,8 @@ def service_env(service_id: str, environment: str) -> str:
     return f"{service_id}#{environment}"
 
 
-def day_key(timestamp: str) -> str:
-    return f"day#{timestamp[:10]}"
-
-
 def get(deployment_id: str, consistent: bool = False) -> DeploymentRecord | None:
-    try:
-        return DeploymentRecord.get(deployment_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return DeploymentRecord.find(deployment_id, consistent_read=consistent)
 
 
 def list_page(*, limit: int, start_key: dict | None, service_id: str | None = None, environment: str | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 
@@ -33,10 +32,7 @@ class FlagRecord(TableModel):
 
 
 def get(key: str) -> FlagRecord | None:
-    try:
-        return FlagRecord.get(key)
-    except DoesNotExist:
-        return None
+    return FlagRecord.find(key)
 
 
 def list_page(limit: int, start_key: dict | None) -> Page[FlagRecord]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
@@ -38,10 +37,7 @@ class SdkKeyRecord(TableModel):
 
 
 def get(key_id: str) -> SdkKeyRecord | None:
-    try:
-        return SdkKeyRecord.get(key_id)
-    except DoesNotExist:
-        return None
+    return SdkKeyRecord.find(key_id)
 
 
 def find_by_hash(key_hash: str) -> SdkKeyRecord | None:

@@ -10,7 +10,6 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
@@ -62,10 +61,7 @@ def name_guard_key(name: str) -> str:
 
 
 def get(service_id: str) -> ServiceRecord | None:
-    try:
-        return ServiceRecord.get(service_id)
-    except DoesNotExist:
-        return None
+    return ServiceRecord.find(service_id)
 
 
 def list_page(limit: int, start_key: dict | None, owner_id: str | None = None) -> Page[ServiceRecord]:
@@ -82,16 +78,11 @@ def tombstone_key(service_id: str) -> str:
 
 
 def get_by_name(name: str) -> ServiceRecord | None:
-    try:
-        guard = UniqueRecord.get(name_guard_key(name))
-    except DoesNotExist:
+    guard = UniqueRecord.find(name_guard_key(name))
+    if guard is None:
         return None
     return get(guard.owner_id)
 
 
 def was_deleted(service_id: str) -> bool:
-    try:
-        UniqueRecord.get(tombstone_key(service_id))
-    except DoesNotExist:
-        return False
-    return True
+    return UniqueRecord.find(tombstone_key(service_id)) is not None

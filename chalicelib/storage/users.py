@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
 
@@ -64,16 +63,12 @@ def email_guard_key(email: str) -> str:
 
 
 def get(user_id: str) -> UserRecord | None:
-    try:
-        return UserRecord.get(user_id)
-    except DoesNotExist:
-        return None
+    return UserRecord.find(user_id)
 
 
 def get_by_email(email: str) -> UserRecord | None:
-    try:
-        guard = UniqueRecord.get(email_guard_key(email))
-    except DoesNotExist:
+    guard = UniqueRecord.find(email_guard_key(email))
+    if guard is None:
         return None
     return get(guard.owner_id)
 
@@ -83,7 +78,4 @@ def list_page(limit: int, start_key: dict | None) -> Page[UserRecord]:
 
 
 def get_counter(key: str) -> CounterRecord | None:
-    try:
-        return CounterRecord.get(key)
-    except DoesNotExist:
-        return None
+    return CounterRecord.find(key)
