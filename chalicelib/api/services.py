@@ -11,7 +11,7 @@ from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringCo
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, RequestModel, ResponseModel
+from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.domain import services
 
 bp = Blueprint(__name__)
@@ -71,12 +71,35 @@ Tags = Annotated[list[str], PlainValidator(_tags), WithJsonSchema({
 OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+Health = Literal["unknown", "healthy", "degraded"]
+
+
 class LastDeployment(ResponseModel):
     id: str
-    status: str
+    status: Literal["SUCCESS", "FAILED", "CANCELLED"]
     version: str
-    environment: str
+    environment: Environment
     finished_at: str | None
+
+
+class EnvironmentState(ResponseModel):
+    """One environment of a service, from that environment's deployments only."""
+
+    active_deployment_id: str | None = Field(
+        description="The `PENDING` or `RUNNING` deployment holding this environment's slot, else null.")
+    last_deployment: LastDeployment | None = Field(
+        description="The newest deployment to this environment that reached a terminal status, else null.")
+    health: Health = Field(description="`unknown` until a deployment to this environment finished `SUCCESS` or "
+                                       "`FAILED`, then `healthy` or `degraded` after the newest of those "
+                                       "(`CANCELLED` leaves it unchanged).")
+
+
+class Environments(ResponseModel):
+    """Always all three environments."""
+
+    development: EnvironmentState
+    staging: EnvironmentState
+    production: EnvironmentState
 
 
 class Service(ResponseModel):
@@ -88,11 +111,15 @@ class Service(ResponseModel):
     lifecycle: Lifecycle
     tier: int | None
     tags: list[str]
-    health: Literal["unknown", "healthy", "degraded"]
+    health: Health = Field(description="After the newest deployment of any environment that finished `SUCCESS` "
+                                       "(`healthy`) or `FAILED` (`degraded`); `unknown` before.")
     active_deployment_id: str | None = Field(
         description="The deployment holding a slot: production's, else staging's, else development's.")
     last_deployment: LastDeployment | None = Field(
-        description="The newest deployment that reached a terminal status.")
+        description="The newest deployment of any environment that reached a terminal status.")
+    environments: Environments = Field(
+        description="Each environment's own slot, newest finished deployment and health. Once a deployment reads "
+                    "terminal, these (and the fields above) already name it.")
     created_at: str
     updated_at: str
     version: int

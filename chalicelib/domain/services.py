@@ -3,8 +3,8 @@ deployment cannot be deleted.
 
 Every mutation is one DynamoDB transaction holding the service, its name guard (a
 ``UniqueRecord``), any other condition it depends on, and its audit entry. The deployment engine
-writes ``active_slots``, ``health`` and ``last_deployment`` with its own UpdateItems; the catalog
-never overwrites them (updates set only the fields that changed)."""
+writes ``active_slots``, ``health``, ``last_deployment`` and their per-environment copies in its own
+transactions; the catalog never overwrites them (updates set only the fields that changed)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +15,7 @@ from pynamodb.expressions.condition import size
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
+from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import alerts, audit, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.storage import base
@@ -28,7 +29,7 @@ LIFECYCLES = ("experimental", "production", "deprecated")
 # The environment whose active deployment a service reports, in order of preference.
 SLOT_PREFERENCE = ("production", "staging", "development")
 PUBLIC_FIELDS = ("id", "name", "description", "repository_url", "owner_id", "lifecycle", "tier", "tags", "health",
-                 "active_deployment_id", "last_deployment", "created_at", "updated_at", "version")
+                 "active_deployment_id", "last_deployment", "environments", "created_at", "updated_at", "version")
 EDITABLE_FIELDS = ("name", "description", "repository_url", "lifecycle", "tier", "tags", "owner_id")
 NULLABLE_FIELDS = ("repository_url", "tier")
 LAST_DEPLOYMENT_FIELDS = ("id", "status", "version", "environment", "finished_at")
@@ -54,11 +55,36 @@ def active_deployment_id(slots: dict[str, str]) -> str | None:
     return next(iter(sorted(slots.values())), None)
 
 
-def _last_deployment(record: ServiceRecord) -> dict | None:
-    last = _plain(record.last_deployment)
+def _shape_last(value: Any) -> dict | None:
+    last = _plain(value)
     if not last:
         return None
     return {name: last.get(name) for name in LAST_DEPLOYMENT_FIELDS}
+
+
+def _last_deployment(record: ServiceRecord) -> dict | None:
+    return _shape_last(record.last_deployment)
+
+
+HEALTH_AFTER = {"SUCCESS": "healthy", "FAILED": "degraded"}
+
+
+def environments(record: ServiceRecord) -> dict[str, dict]:
+    """Each environment's slot, newest finished deployment and health, always all three. A service
+    whose deployments all finished before these fields existed knows only its overall newest: that
+    one is also its environment's newest, so it is shown there."""
+    slots = active_slots(record)
+    overall = _last_deployment(record)
+    shaped = {}
+    for environment in ENVIRONMENTS:
+        last = _shape_last(getattr(record, f"last_deployment_{environment}"))
+        health = getattr(record, f"health_{environment}")
+        if last is None and overall is not None and overall["environment"] == environment:
+            last = overall
+            health = health or HEALTH_AFTER.get(overall["status"])
+        shaped[environment] = {"active_deployment_id": slots.get(environment), "last_deployment": last,
+                               "health": health or "unknown"}
+    return shaped
 
 
 def service_to_dict(record: ServiceRecord) -> dict:
@@ -74,6 +100,7 @@ def service_to_dict(record: ServiceRecord) -> dict:
         "health": record.health or "unknown",
         "active_deployment_id": active_deployment_id(active_slots(record)),
         "last_deployment": _last_deployment(record),
+        "environments": environments(record),
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "version": int(record.version),

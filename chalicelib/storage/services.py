@@ -1,7 +1,8 @@
 """Services table. The deployment engine updates a service with single conditional writes:
 ``active_slots.<environment>`` holds the id of the deployment that owns that environment's slot
 (claimed with ``attribute_not_exists``, released only by its owner), and ``health`` /
-``last_deployment`` are plain attributes the state machine sets with UpdateItem."""
+``last_deployment`` (and their per-environment ``health_<env>`` / ``last_deployment_<env>``) are
+plain attributes that the state machine sets in the transaction that ends a deployment."""
 from __future__ import annotations
 
 from pynamodb.attributes import (
@@ -46,6 +47,15 @@ class ServiceRecord(TableModel):
     active_slots = MapAttribute(default=dict)
     # {id, status, version, environment, finished_at} of the newest finished deployment, or absent.
     last_deployment = MapAttribute(null=True)
+    # The same per environment, as top-level attributes (``health_<env>``, ``last_deployment_<env>``)
+    # rather than a map: the state machine sets them by name with no parent map that a service
+    # stored before them would lack. An environment's slot is ``active_slots.<env>``.
+    health_development = UnicodeAttribute(null=True)
+    health_staging = UnicodeAttribute(null=True)
+    health_production = UnicodeAttribute(null=True)
+    last_deployment_development = MapAttribute(null=True)
+    last_deployment_staging = MapAttribute(null=True)
+    last_deployment_production = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
@@ -54,6 +64,14 @@ class ServiceRecord(TableModel):
 
     by_list = ByListIndex()
     by_owner = _ByOwner()
+
+
+def environment_health(environment: str):
+    return getattr(ServiceRecord, f"health_{environment}")
+
+
+def environment_last_deployment(environment: str):
+    return getattr(ServiceRecord, f"last_deployment_{environment}")
 
 
 def name_guard_key(name: str) -> str:
