@@ -2,7 +2,6 @@
 services they own; admins manage all."""
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -11,7 +10,7 @@ from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringCo
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, RequestModel, ResponseModel
+from chalicelib.api.schemas import Id, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.domain import services
 
 bp = Blueprint(__name__)
@@ -21,16 +20,6 @@ MAX_TAGS = 20
 MAX_TAG_CHARS = 64
 MAX_DESCRIPTION_CHARS = 2000
 MAX_URL_CHARS = 2048
-
-
-def _id(value: str) -> str:
-    try:
-        parsed = uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        raise ValueError("not a valid id") from None
-    if str(parsed) != value.lower():
-        raise ValueError("not a valid id")
-    return str(parsed)
 
 
 def _http_url(value: str) -> str:
@@ -58,7 +47,6 @@ def _tags(value: Any) -> list[str]:
     return list(value)
 
 
-Id = Annotated[str, Field(max_length=64, json_schema_extra={"format": "uuid"}), AfterValidator(_id)]
 ServiceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_CHARS)]
 RepositoryUrl = Annotated[str, Field(max_length=MAX_URL_CHARS, json_schema_extra={"format": "uri"}),

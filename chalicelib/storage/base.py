@@ -111,6 +111,22 @@ def query_page(target, hash_key: Any, *, limit: int, start_key: dict | None = No
     return Page(items=[model.from_raw_data(item) for item in raw_items], last_key=last_key)
 
 
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+
+
+def get_many(model_cls, keys: list) -> dict:
+    """The existing items among ``keys`` (hash keys), by key: one BatchGetItem per 100 keys (plus
+    retries of unprocessed keys, which pynamodb does), never one read per key. Missing items are
+    simply absent."""
+    found: dict = {}
+    unique = list(dict.fromkeys(keys))
+    hash_key = model_cls._hash_key_attribute().attr_name
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        for record in model_cls.batch_get(unique[start:start + BATCH_GET_LIMIT]):
+            found[getattr(record, hash_key)] = record
+    return found
+
+
 CONFLICT_RETRIES = 3
 
 
