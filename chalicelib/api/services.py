@@ -130,13 +130,25 @@ class UpdateService(RequestModel):
 
 class ServiceQuery(ListQuery):
     owner_id: Id | None = Field(None, description="Only services owned by this user.")
+    lifecycle: Lifecycle | None = Field(None, description="Only services in this lifecycle.")
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_CHARS)] | None = Field(
+        None, description="Only services carrying this tag (one tag, exact match).")
+    name: ServiceName | None = Field(None, description="The service with exactly this name: a page of 0 or 1 "
+                                                       "item, never a cursor.")
 
 
 @route(bp, "/services", "GET", access=VIEWER, summary="List services, newest first", query=ServiceQuery,
-       response=Page[Service], errors=(400, 401, 403))
+       response=Page[Service], errors=(400, 401, 403),
+       description="Filters combine (all must hold). Each is served from an index key: `name` by the unique-name "
+                   "guard, `tag` by the tag index, `owner_id` and `lifecycle` by their own indexes; the first of "
+                   "those given serves the page and the others filter it. A filtered page is full (`limit` items) "
+                   "whenever that many match further on: it reads on until then, at most "
+                   f"{services.FILTERED_READ_LIMIT} services per request, and only when that bound is hit is a page short "
+                   "(or empty) with a `next_cursor` to continue from.")
 def list_services():
     params = http.query(bp.current_request, ServiceQuery)
-    return http.respond(services.list_services(params.limit, params.cursor, owner_id=params.owner_id))
+    return http.respond(services.list_services(params.limit, params.cursor, owner_id=params.owner_id,
+                                               lifecycle=params.lifecycle, tag=params.tag, name=params.name))
 
 
 @route(bp, "/services", "POST", access=DEVELOPER, summary="Register a service (owner: the caller, or for admins "
