@@ -545,6 +545,10 @@ def test_the_execution_status_event_marks_the_deployment_failed_once(api, develo
     assert done["steps"][0]["finished_at"] == done["finished_at"]
     service = ServiceRecord.get(service_id)
     assert service.health == "degraded" and "production" not in service.active_slots.as_dict()
+    environment = api.get(f"/services/{service_id}", token=developer.token).body["environments"]["production"]
+    assert environment["health"] == "degraded" and environment["last_deployment"]["id"] == record.id
+    lines = api.get(f"/deployments/{record.id}/logs", token=developer.token).body["items"]
+    assert [(line["level"], "TIMED_OUT" in line["message"]) for line in lines] == [("ERROR", True)]
     assert counters(done["finished_at"][:10]).get("deployments_failed") == 1
     assert counters(done["finished_at"][:13], "hour").get("deployments_failed") == 1
 
