@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,6 +182,47 @@ def provision(*, table_prefix: str, stack_name: str | None = None, session=None)
     return outputs
 
 
+class CannotExecute(RuntimeError):
+    """The emulator creates state machines but runs no executions."""
+
+
+def check_executions_run(session=None, timeout: float = 5) -> None:
+    """Run a one-state machine and wait for its result: a moto server started without Step
+    Functions execution (``moto_server``, or moto's own ``ThreadedMotoServer``) accepts
+    StartExecution and leaves it RUNNING forever, so every deployment would stay PENDING.
+    moto's ``/moto-api/config`` does not report the setting, hence the probe; LocalStack and AWS
+    pass it."""
+    import boto3
+
+    session = session or boto3.session.Session()
+    region = session.region_name or "us-east-1"
+    stepfunctions = session.client("stepfunctions", region_name=region)
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    nonce = uuid.uuid4().hex
+    machine = stepfunctions.create_state_machine(
+        name=f"idp-probe-{nonce}", roleArn=f"arn:aws:iam::{account}:role/idp-probe", type="STANDARD",
+        definition=json.dumps({"StartAt": "Probe", "States": {"Probe": {"Type": "Pass", "Result": nonce, "End": True}}}),
+    )["stateMachineArn"]
+    try:
+        execution = stepfunctions.start_execution(stateMachineArn=machine)["executionArn"]
+        deadline = time.monotonic() + timeout
+        while True:
+            described = stepfunctions.describe_execution(executionArn=execution)
+            if described["status"] == "SUCCEEDED" and nonce in (described.get("output") or ""):
+                return
+            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        stepfunctions.delete_state_machine(stateMachineArn=machine)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "AWS")
+    raise CannotExecute(
+        f"the emulator at {endpoint} runs no Step Functions executions (a test execution is still "
+        f"{described['status']} after {timeout:g}s), so every deployment would stay PENDING. A moto server must "
+        "switch execution on before any state machine exists: stop it and start scripts/emulator instead "
+        "(it does), or unset AWS_ENDPOINT_URL and let scripts/dev start its own.")
+
+
 def ensure_first_admin() -> str:
     """Create the first admin from IDP_ADMIN_EMAIL / IDP_ADMIN_PASSWORD, idempotently."""
     sys.path.insert(0, str(ROOT))
@@ -198,5 +240,16 @@ def ensure_first_admin() -> str:
 
 if __name__ == "__main__":
     prefix = os.environ.get("IDP_TABLE_PREFIX", "idp-local")
+    from botocore.exceptions import EndpointConnectionError
+
+    try:
+        check_executions_run()
+    except CannotExecute as refusal:
+        print(refusal, file=sys.stderr)
+        sys.exit(3)
+    except EndpointConnectionError:
+        print(f"nothing answers at AWS_ENDPOINT_URL={os.environ.get('AWS_ENDPOINT_URL')}: start the emulator "
+              "first (scripts/emulator --port <port>), or unset AWS_ENDPOINT_URL", file=sys.stderr)
+        sys.exit(3)
     stack_outputs = provision(table_prefix=prefix)
     print(json.dumps({"outputs": stack_outputs, "admin": ensure_first_admin()}, indent=2))

@@ -137,6 +137,10 @@ def provision_stack(prefix: str) -> None:
         raise BackupError("--provision only works with an emulator (AWS_ENDPOINT_URL); on AWS deploy the stack")
     import provision
 
+    try:
+        provision.check_executions_run()
+    except provision.CannotExecute as refusal:
+        raise BackupError(str(refusal)) from None
     provision.provision(table_prefix=prefix)
 
 
