@@ -169,7 +169,14 @@ def test_truncated_or_altered_archives_are_refused_and_nothing_is_written(api, m
         item["item"]["tampered"] = {"S": "yes"}
         return [lines[0], json.dumps(item) + "\n", *lines[2:]]
 
-    _assert_refused_and_nothing_written(_rewrite(archive, alter), "do not match its end marker")
+    # The real mismatch is named: same counts, another digest; or a line gone, another count.
+    with pytest.raises(backup.BackupError) as altered:
+        restore.read_archive(_rewrite(archive, alter))
+    assert "SHA-256 of its item lines is" in str(altered.value) and "the counts match" in str(altered.value)
+    assert "counts {" not in str(altered.value)
+    _assert_refused_and_nothing_written(_rewrite(archive, alter), "altered")
+    _assert_refused_and_nothing_written(_rewrite(archive, lambda lines: [lines[0], *lines[2:]]),
+                                        r"item counts do not match its end marker \(\{'\w+': '1 read, 2 expected'\}\)")
     restore.restore(archive, prefix=PREFIX)  # the intact archive loads
     assert boto3.client("dynamodb", region_name="us-east-1").scan(TableName=f"{PREFIX}-users", Select="COUNT")["Count"] == 2
 
@@ -215,3 +222,29 @@ def test_a_non_empty_stack_is_refused_unless_forced(api, admin, make_user, tmp_p
     assert restore.main([str(archive), "--force"]) == 0
     assert f"restored {end['items']} items" in capsys.readouterr().out
     assert api.get("/users", token=admin.token).status == 200
+
+
+def test_backup_and_restore_without_an_endpoint_or_credentials_say_what_to_set(api, make_user, tmp_path):
+    """A newcomer's first run: no AWS_ENDPOINT_URL, no credentials. A sentence, not a traceback."""
+    archive = _small_archive(api, make_user, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true",  # no instance role to look for here
+                "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable))})
+    for command in (["backup", "-o", "out.jsonl.gz"], ["restore", str(archive)]):
+        result = subprocess.run([str(ROOT / "scripts" / command[0]), *command[1:]], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2, (command, result.stderr[-2000:])
+        assert "Traceback" not in result.stderr and "NoCredentialsError" not in result.stderr, result.stderr[-2000:]
+        assert "no AWS credentials" in result.stderr and "AWS_ENDPOINT_URL=http://127.0.0.1:4566" in result.stderr
+        assert "AWS_PROFILE" in result.stderr and "AWS_REGION" in result.stderr
+    assert not (tmp_path / "out.jsonl.gz").exists()
+
+
+def test_backup_to_an_emulator_that_is_not_running_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+                "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable))})
+    result = subprocess.run([str(ROOT / "scripts" / "backup"), "-o", "out.jsonl.gz"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert f"nothing answers at AWS_ENDPOINT_URL={env['AWS_ENDPOINT_URL']}" in result.stderr
