@@ -141,6 +141,7 @@ class DevStack:
         wait_http(f"{self.api_url}/health", 60, process=api)
         self._start_scheduler(env)
         self.log(f"API ready at {self.api_url} after {time.monotonic() - started:.1f}s")
+        self.log(f"sign in: POST {self.api_url}/auth/login {report['sign_in']}")
         return self
 
     def _start_scheduler(self, env: dict) -> None:

@@ -151,6 +151,10 @@ def provision_stack(prefix: str) -> None:
         raise BackupError("--provision only works with an emulator (AWS_ENDPOINT_URL); on AWS deploy the stack")
     import provision
 
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    if not provision.wait_for_endpoint(endpoint):
+        raise BackupError(f"nothing answers at AWS_ENDPOINT_URL={endpoint}: start the emulator first "
+                          "(scripts/emulator --port <port>)")
     try:
         provision.check_executions_run()
     except provision.CannotExecute as refusal:
