@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     # Bind here, in the main thread: moto's ThreadedMotoServer binds in its thread and, when the
-    # port is taken, waits forever for a server that never starts.
+    # port is taken, waits forever for a server that never starts. (werkzeug itself says "Port ...
+    # is in use" and exits 1 for that case; other bind errors come here.)
     try:
         server = make_server(args.host, args.port, DomainDispatcherApplication(create_backend_app), threaded=True,
                              request_handler=MotoRequestHandler)
