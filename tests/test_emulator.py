@@ -3,6 +3,9 @@ starts it, a taken port is an immediate error, SIGTERM and SIGINT stop it; scrip
 an emulator that runs no executions."""
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import os
 import signal
 import socket
@@ -94,8 +97,21 @@ def test_scripts_dev_refuses_an_emulator_that_runs_no_executions(tmp_path):
         dev = subprocess.run([str(ROOT / "scripts" / "dev")], cwd=ROOT, capture_output=True, text=True, timeout=180,
                              env=_env(AWS_ENDPOINT_URL=f"http://127.0.0.1:{emulator_port}", IDP_PORT=str(api_port),
                                       IDP_TABLE_PREFIX="idp-refused", IDP_BCRYPT_ROUNDS="4"))
+        # restore --provision (the README's recipe) refuses it too, before creating anything.
+        archive = tmp_path / "empty.jsonl.gz"
+        archive.write_bytes(gzip.compress(
+            b'{"format": "idp-backup", "format_version": 1, "tables": []}\n'
+            + json.dumps({"end": True, "counts": {}, "items": 0, "sha256": hashlib.sha256().hexdigest()}).encode()))
+        restored = subprocess.run([str(ROOT / "scripts" / "restore"), "--provision", str(archive)], cwd=tmp_path,
+                                  capture_output=True, text=True, timeout=180,
+                                  env=_env(AWS_ENDPOINT_URL=f"http://127.0.0.1:{emulator_port}"))
+        stacks = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{emulator_port}", region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing").describe_stacks()["Stacks"]
     finally:
         _kill(moto)
+    assert restored.returncode == 2, restored.stderr[-3000:]
+    assert "restore refused, nothing written: the emulator at" in restored.stderr
+    assert "runs no Step Functions executions" in restored.stderr and not stacks
     assert dev.returncode == 1, dev.stdout[-3000:] + dev.stderr[-3000:]
     assert "runs no Step Functions executions" in dev.stdout and "scripts/emulator" in dev.stdout, dev.stdout[-3000:]
     assert "Traceback" not in dev.stdout + dev.stderr
