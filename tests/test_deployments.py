@@ -430,6 +430,18 @@ def test_a_retried_trigger_with_the_same_idempotency_key_starts_nothing_new(api,
     assert bad.status == 400 and bad.body["errors"][0]["field"] == "Idempotency-Key"
 
 
+def test_a_replayed_idempotent_trigger_answers_the_first_body_byte_for_byte(api, developer):
+    service_id = make_service(developer.id)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {developer.token}",
+               "Idempotency-Key": "byte-for-byte"}
+    body = json.dumps({"service_id": service_id, "version": "v1.0.0"}).encode()
+    first = api.client.http.post("/deployments", headers=headers, body=body)
+    second = api.client.http.post("/deployments", headers=headers, body=body)
+    assert first.status_code == 202 and second.status_code == 202, (first.body, second.body)
+    assert second.body == first.body
+    assert list(json.loads(first.body))[:2] == ["id", "service_id"]  # the documented order, not sorted keys
+
+
 def test_a_rejected_idempotent_trigger_can_be_retried(api, developer):
     """Errors are not remembered: a 404 with a key, then the same key once the problem is gone."""
     key = {"Idempotency-Key": "k-404"}

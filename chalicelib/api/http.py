@@ -29,6 +29,8 @@ def validation_errors(error: ValidationError, prefix: str = "") -> list[dict]:
         if prefix and location:
             name = f"{prefix}.{name}" if prefix != "query" else name
         message = problem.get("msg", "invalid value")
+        if problem.get("type") == "value_error":  # our validators' own words, without pydantic's "Value error, "
+            message = message.removeprefix("Value error, ")
         if problem.get("type") == "extra_forbidden":
             message = "unknown field"
         found.append({"field": name, "message": message})
