@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 from chalicelib.domain import deployments as domain
+from chalicelib.storage import base
 from chalicelib.storage import deployments as store
 from chalicelib.storage.deployments import DeploymentRecord, StepMap
 from tests.support import count_aws_calls
@@ -100,14 +101,14 @@ def test_a_residual_filter_reads_on_within_its_bound(api, viewer, developer, mon
     following its cursor still gives every match, in order."""
     service_id = make_service(developer.id)
     records = seed([service_id, service_id], count=120)
-    monkeypatch.setattr(store, "MAX_EXAMINED", 8)
+    monkeypatch.setattr(base, "FILTERED_READ_LIMIT", 8)
     expected = expected_ids(records, service_id=service_id, status="RUNNING")
     assert len(expected) > 8
     pages, _ = read_all(api, viewer.token, f"service_id={service_id}&status=RUNNING", 2)
     assert [i for page in pages for i in page] == expected
     assert any(len(page) < 2 for page in pages[:-1]), "the bound was never hit"
     assert max(len(page) for page in pages) == 2
-    monkeypatch.setattr(store, "MAX_EXAMINED", 1000)
+    monkeypatch.setattr(base, "FILTERED_READ_LIMIT", 1000)
     pages, _ = read_all(api, viewer.token, f"service_id={service_id}&status=RUNNING", 5)
     assert all(len(page) == 5 for page in pages[:-1]) and [i for page in pages for i in page] == expected
 

@@ -144,37 +144,6 @@ def get_many(model_cls, keys: list) -> dict:
     return found
 
 
-MAX_QUERY_PAGE = 100
-
-
-def query_filled_page(target, hash_key: Any, *, limit: int, start_key: dict | None = None, filter_condition=None,
-                      max_examined: int, newest_first: bool = True) -> Page:
-    """A page of ``limit`` items that pass ``filter_condition``, reading on (Query after Query on
-    the same key) until it holds them, the key's items run out, or ``max_examined`` items were
-    read. Only in that last case is a short (even empty) page answered with a cursor. Without a
-    filter it is :func:`query_page` (one Query)."""
-    if filter_condition is None:
-        return query_page(target, hash_key, limit=limit, start_key=start_key, newest_first=newest_first)
-    model = getattr(target, "_model", target)
-    raw_items: list[dict] = []
-    examined, key, page_size = 0, start_key, limit + 1
-    while True:
-        results = target.query(hash_key, filter_condition=filter_condition, scan_index_forward=not newest_first,
-                               page_size=min(page_size, max_examined - examined), last_evaluated_key=key)
-        page = next(results.page_iter)
-        examined += page.get("ScannedCount", 0)
-        raw_items += page.get("Items", [])
-        key = results.page_iter.last_evaluated_key
-        if len(raw_items) > limit:
-            raw_items = raw_items[:limit]
-            key = {name: raw_items[-1][name] for name in results.page_iter.key_names}
-            break
-        if key is None or examined >= max_examined:
-            break
-        page_size = min(page_size * 2, MAX_QUERY_PAGE)  # a selective filter: read more at a time
-    return Page(items=[model.from_raw_data(item) for item in raw_items], last_key=key)
-
-
 CONFLICT_RETRIES = 3
 
 

@@ -16,10 +16,10 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from chalicelib.core.aws import client
 from chalicelib.core.settings import get_settings
 from chalicelib.storage.base import (
+    FILTERED_READ_LIMIT,
     ByListIndex,
     Page,
     TableModel,
-    query_filled_page,
     query_page,
     region,
     table_name,
@@ -135,7 +135,7 @@ def get(deployment_id: str, consistent: bool = False) -> DeploymentRecord | None
 
 # A filter no index key serves (the status within one service's deployments) is applied while
 # reading on: at most this many deployments are read per request before a short page is answered.
-MAX_EXAMINED = 1000
+MAX_EXAMINED = FILTERED_READ_LIMIT
 
 
 def list_page(*, limit: int, start_key: dict | None, service_id: str | None = None, environment: str | None = None,
@@ -159,8 +159,7 @@ def list_page(*, limit: int, start_key: dict | None, service_id: str | None = No
         target, key = DeploymentRecord.by_environment, environment
     else:
         target, key = DeploymentRecord.by_list, LIST_PK
-    return query_filled_page(target, key, limit=limit, start_key=start_key, filter_condition=residual,
-                             max_examined=MAX_EXAMINED)
+    return query_page(target, key, limit=limit, start_key=start_key, filter_condition=residual)
 
 
 def earlier_in_environment(service_id: str, environment: str, before_sort_key: str, page_size: int = 50):
