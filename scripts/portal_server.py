@@ -13,7 +13,6 @@ import argparse
 import functools
 import gzip
 import http.client
-import json
 import mimetypes
 import signal
 import sys
@@ -139,8 +138,9 @@ class PortalHandler(BaseHTTPRequestHandler):
             response = connection.getresponse()
             payload = response.read()
         except OSError as error:
-            problem = {"title": "Bad Gateway", "status": 502, "detail": f"The API is not answering ({error})."}
-            self._send(502, json.dumps(problem).encode(), "application/problem+json")
+            # What CloudFront answers when its origin does not: a plain 502 page, not the API's problem+json,
+            # so the portal tells the person the API is unreachable and offers a retry.
+            self._send(502, f"502 Bad Gateway: the API is not answering ({error})".encode(), "text/plain")
             return
         finally:
             connection.close()

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 # machine's closed network (facts.md, "Browsers and the portal").
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
-SESSION_KEY = "idp.session"  # where the portal keeps the signed-in user's token (sessionStorage)
+SESSION_KEY = "idp.portal.token"  # where the portal keeps the signed-in user's token (sessionStorage)
 _AXE = Axe()
 
 

@@ -217,14 +217,13 @@ def test_an_expired_token_returns_to_login_with_a_message_and_back(tab):
     sign_in(page, "dev@example.com", PASSWORD)
     page.goto("/deployments")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    stored = page.evaluate(f"window.sessionStorage.getItem({json.dumps(SESSION_KEY)})")
-    assert stored, "the portal keeps the signed-in session in sessionStorage"
-    session = json.loads(stored)
-    claims = jwt.decode(session["token"], options={"verify_signature": False})
+    token = page.evaluate(f"window.sessionStorage.getItem({json.dumps(SESSION_KEY)})")
+    assert token, "the portal keeps the signed-in user's token in sessionStorage"
+    claims = jwt.decode(token, options={"verify_signature": False})
     now = int(time.time())
     claims.update(iat=now - 7200, exp=now - 3600)  # signed with the stack's real secret, only expired
-    session["token"] = jwt.encode(claims, LOCAL_JWT_SECRET, algorithm="HS256")
-    page.evaluate(f"window.sessionStorage.setItem({json.dumps(SESSION_KEY)}, {json.dumps(json.dumps(session))})")
+    expired = jwt.encode(claims, LOCAL_JWT_SECRET, algorithm="HS256")
+    page.evaluate(f"window.sessionStorage.setItem({json.dumps(SESSION_KEY)}, {json.dumps(expired)})")
     page.goto("/deployments")
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_text(re.compile("session has expired", re.IGNORECASE))).to_be_visible()
