@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -40,9 +41,11 @@ def _sha256_of(paths: list[Path]) -> str:
 
 
 def source_digest() -> str:
-    files = sorted(p for p in PORTAL.rglob("*")
-                   if p.is_file() and not NOT_SOURCES.intersection(p.relative_to(PORTAL).parts))
-    return _sha256_of(files)
+    files = []
+    for folder, subfolders, names in os.walk(PORTAL):
+        subfolders[:] = [name for name in subfolders if name not in NOT_SOURCES]  # never walk node_modules
+        files.extend(Path(folder) / name for name in names if name not in NOT_SOURCES)
+    return _sha256_of(sorted(files))
 
 
 def npm() -> str:
