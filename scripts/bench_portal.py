@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 TOOLS = ROOT / "out" / "bench-tools"
 LIGHTHOUSE_VERSION = "13.5.0"
@@ -39,7 +39,7 @@ def _lighthouse(portal_url: str, email: str, paths: list[str]) -> dict:
     # An ES module finds its packages next to itself, so the script runs from the tools folder.
     script = TOOLS / "lighthouse.mjs"
     shutil.copyfile(ROOT / "bench" / "lighthouse.mjs", script)
-    from browser import chromium_path
+    from tests.browser import chromium_path
 
     env = {**os.environ, "CHROME_PATH": chromium_path()}
     run = subprocess.run(["node", str(script), portal_url, email, PASSWORD, *paths], env=env, capture_output=True,
@@ -51,8 +51,9 @@ def _lighthouse(portal_url: str, email: str, paths: list[str]) -> dict:
 
 def _first_visit_bytes(browser, portal_url: str, email: str) -> dict:
     """JS and CSS over the wire from a fresh browser to a signed-in /services."""
-    from browser import sign_in, visit
     from playwright.sync_api import expect
+
+    from tests.browser import sign_in, visit
 
     sizes: dict[str, int] = {}
     with visit(browser, portal_url) as tab:
@@ -74,8 +75,9 @@ def _first_visit_bytes(browser, portal_url: str, email: str) -> dict:
 
 
 def _calls_per_first_view(browser, portal_url: str, email: str, urls: dict[str, str]) -> dict:
-    from browser import sign_in, visit
     from playwright.sync_api import expect
+
+    from tests.browser import sign_in, visit
 
     calls = {}
     with visit(browser, portal_url) as tab:
@@ -92,9 +94,10 @@ def _calls_per_first_view(browser, portal_url: str, email: str, urls: dict[str, 
 
 
 def measure(results, log, tiny: bool) -> None:
-    from browser import chromium
     from devstack import DevStack, free_port
-    from e2e import http
+
+    from tests.browser import chromium
+    from tests.e2e import http
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env.pop("IDP_STATE_MACHINE_ARN", None)

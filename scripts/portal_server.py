@@ -165,13 +165,20 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server(port: int, api_url: str, dist: Path = DIST, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+class PortalServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that navigates away closes its connections mid-answer: not an error of ours.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+def make_server(port: int, api_url: str, dist: Path = DIST, host: str = "127.0.0.1") -> PortalServer:
     api = urlsplit(api_url)
     handler = type("BoundPortalHandler", (PortalHandler,), {
         "dist": dist, "api_host": api.hostname or "127.0.0.1", "api_port": api.port or 80})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return PortalServer((host, port), handler)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
-from e2e import E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, http
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+
+from tests.e2e import E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, http
 
 # Without the background-networking flags Chromium's own connections are refused by this
 # machine's closed network (facts.md, "Browsers and the portal").

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import jwt
 import pytest
-from browser import (
+from devstack import LOCAL_JWT_SECRET
+from playwright.sync_api import expect
+
+from tests.browser import (
     SESSION_KEY,
     api_token,
     chromium,
@@ -20,9 +23,9 @@ from browser import (
     sign_in,
     visit,
 )
-from devstack import LOCAL_JWT_SECRET
-from e2e import http, running_stack
-from playwright.sync_api import expect
+from tests.e2e import http, running_stack
+
+pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "browser-test-password"

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import api_token, chromium, create_user, sign_in, visit
-from e2e import http, running_stack
 from playwright.sync_api import expect
+
+from tests.browser import api_token, chromium, create_user, sign_in, visit
+from tests.e2e import http, running_stack
+
+pytestmark = pytest.mark.e2e
 
 PASSWORD = "browser-live-password"
 STATUS_TEXT = re.compile(r"^(PENDING|RUNNING|SUCCESS|FAILED|CANCELLED)$")
