@@ -5,7 +5,6 @@
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths } from "./schema";
-import type { PendingPaths } from "./pending";
 import { NetworkError, toApiError } from "./errors";
 import { expireSession, getToken } from "../auth/session";
 
@@ -27,7 +26,7 @@ const authMiddleware: Middleware = {
   },
 };
 
-export const api = createClient<paths & PendingPaths>({
+export const api = createClient<paths>({
   // Same origin, spelled out: Request objects need an absolute URL outside a browser (tests).
   baseUrl: `${window.location.origin}${API_BASE}`,
   // Resolved at call time, so tests can replace globalThis.fetch.
