@@ -53,8 +53,9 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   }
   const { data, error, response } = result;
   if (!response.ok) {
-    // A proxy's "bad gateway" page means the API is not answering: a network failure to the person.
-    if ([502, 504].includes(response.status) && !isJson(response)) throw new NetworkError();
+    // The API answers every error in JSON; a 5xx page in anything else comes from a proxy or
+    // gateway in front of it (API down, timed out): to the person that is a network failure.
+    if (response.status >= 500 && !isJson(response)) throw new NetworkError();
     throw toApiError(response.status, error);
   }
   return data as T;
