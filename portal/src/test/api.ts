@@ -34,7 +34,8 @@ export function fakeApi(handlers: Record<string, Handler>): FakeApi {
     if (!url.pathname.startsWith("/api/")) throw new Error(`the portal called a path outside /api: ${url.pathname}`);
     const path = url.pathname.slice("/api".length);
     const method = request.method;
-    api.calls.push({ method, path, url, request });
+    // A copy, so a test can read the body a handler already read.
+    api.calls.push({ method, path, url, request: request.clone() });
     const handler = handlers[`${method} ${path}`];
     if (!handler) throw new Error(`unexpected call ${method} ${path}`);
     const answer = await handler(request, url);
