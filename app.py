@@ -15,6 +15,7 @@ from chalicelib.api import (
     metrics,
     ofrep,
     openapi,
+    people,
     sdk_keys,
     services,
     users,
@@ -25,6 +26,6 @@ app = Chalice(app_name="idp")
 app.register_middleware(observability.lambda_middleware, "all")
 app.register_middleware(http_middleware, "http")
 
-for blueprint_module in (health, openapi, auth, users, audit, services, logs, deployments, deployment_events, flags,
+for blueprint_module in (health, openapi, auth, users, people, audit, services, logs, deployments, deployment_events, flags,
                          ofrep, sdk_keys, metrics, alerts):
     app.register_blueprint(blueprint_module.bp)

@@ -45,6 +45,9 @@ def tune_step_functions() -> None:
 
     from moto.core.models import botocore_stubber
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk_task,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb as dynamodb_task,
     )
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -67,6 +70,7 @@ def tune_step_functions() -> None:
             return clients[key]
 
     dynamodb_task.boto_client_for = boto_client_for
+    aws_sdk_task.boto_client_for = boto_client_for  # the transactions that end a deployment
 
     from moto.stepfunctions.parser.asl.component.state import state as state_module
 

@@ -21,7 +21,7 @@ from chalicelib.domain import alerts
 from chalicelib.storage import base
 from chalicelib.storage.logs import LogRecord
 from chalicelib.storage.sdk_keys import SdkKeyRecord
-from chalicelib.storage.services import ServiceRecord
+from chalicelib.storage.services import ServiceRecord, ServiceTagRecord
 from tests.conftest import ROOT, TABLES, _empty_tables
 
 pytestmark = pytest.mark.allow_scan
@@ -44,6 +44,9 @@ def populate(api, make_user) -> None:
                   active_slots={}, last_deployment={"id": deployment_id, "status": "SUCCESS", "version": "v1.2.0",
                                                     "environment": "production", "finished_at": now},
                   created_at=now, updated_at=now, version=3, sort_key=clock.sort_key(now, service_id)).save()
+    for tag in ("pci", "core"):  # its tag index items (service-tags)
+        ServiceTagRecord(tag, clock.sort_key(now, service_id), service_id=service_id, owner_id=developer.id,
+                         lifecycle="production").save()
     _put("deployments", {
         "id": {"S": deployment_id}, "service_id": {"S": service_id}, "version": {"S": "v1.2.0"},
         "environment": {"S": "production"}, "status": {"S": "SUCCESS"}, "error": {"NULL": True},

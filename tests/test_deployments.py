@@ -31,8 +31,8 @@ from tests.support import count_aws_calls
 ROOT = Path(__file__).resolve().parent.parent
 TERMINAL = ("SUCCESS", "FAILED", "CANCELLED")
 STEP_NAMES = ["Pull code", "Install dependencies", "Run tests", "Build", "Deploy", "Health check"]
-FIELDS = {"id", "service_id", "version", "environment", "status", "triggered_by", "steps", "current_step", "error",
-          "rollback_of", "execution_arn", "created_at", "started_at", "finished_at"}
+FIELDS = {"id", "service_id", "version", "environment", "status", "triggered_by", "cancelled_by", "steps",
+          "current_step", "error", "rollback_of", "execution_arn", "created_at", "started_at", "finished_at"}
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -166,10 +166,8 @@ def test_a_deployment_runs_the_six_steps_to_success(api, developer, viewer):
 
     done = wait_for(api, viewer.token, created["id"])
     assert done["status"] == "SUCCESS", done["error"]
-    # The status is written first; the outcome line, health, slot and counters follow within the
-    # same execution, so the rest is checked once it has ended.
-    assert wait_execution(done["execution_arn"])["status"] == "SUCCEEDED"
-    assert done["error"] is None and done["created_at"] <= done["started_at"] <= done["finished_at"]
+    assert done["error"] is None and done["cancelled_by"] is None
+    assert done["created_at"] <= done["started_at"] <= done["finished_at"]
     assert [s["status"] for s in done["steps"]] == ["succeeded"] * 6
     times = [t for s in done["steps"] for t in (s["started_at"], s["finished_at"])]
     assert all(t.endswith("Z") for t in times)
@@ -191,6 +189,8 @@ def test_a_deployment_runs_the_six_steps_to_success(api, developer, viewer):
     assert service.last_deployment.as_dict() == {  # as the machine wrote it: in the platform's time format
         "id": created["id"], "status": "SUCCESS", "version": "v1.0.0", "environment": "production",
         "finished_at": done["finished_at"]}
+    # The counters come after the outcome's transaction, within the same execution.
+    assert wait_execution(done["execution_arn"])["status"] == "SUCCEEDED"
     assert counters(done["finished_at"][:10]).get("deployments_success") == 1
     # The hour item too: the failure-rate alert rule reads the last 24 hour items.
     assert counters(done["finished_at"][:13], "hour").get("deployments_success") == 1
@@ -609,6 +609,21 @@ def _tasks(states: dict):
             yield from _tasks(state["ItemProcessor"]["States"])
 
 
+OPTIMIZED = {f"arn:aws:states:::dynamodb:{action}" for action in ("putItem", "updateItem")}
+TRANSACTION = "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems"
+
+
+def _writes(state: dict):
+    """(item action, table) of each write a Task makes, a transaction's items one by one."""
+    if state["Resource"] == TRANSACTION:
+        for item in state["Parameters"]["TransactItems"]:
+            (kind, write), = item.items()
+            yield f"{kind}Item", write
+    else:
+        action = state["Resource"].rsplit(":", 1)[1]
+        yield action[0].upper() + action[1:], state["Parameters"]
+
+
 def test_the_template_carries_the_state_machine_file_and_a_narrow_role():
     template = json.loads((ROOT / "infrastructure" / "template.json").read_text())
     definition = json.loads((ROOT / "state_machines" / "deployment.asl.json").read_text())
@@ -618,17 +633,34 @@ def test_the_template_carries_the_state_machine_file_and_a_narrow_role():
     tasks = dict(_tasks(definition["States"]))
     assert len(tasks) >= 10
     for name, state in tasks.items():
-        assert state["Resource"] in {f"arn:aws:states:::dynamodb:{a}" for a in ("putItem", "updateItem")}, name
+        assert state["Resource"] in OPTIMIZED | {TRANSACTION}, name
+        # aws-sdk integrations name DynamoDB's errors "DynamoDb." and with their SDK class names.
+        prefix, limit = ("DynamoDb", "RequestLimitExceededException") if state["Resource"] == TRANSACTION else (
+            "DynamoDB", "RequestLimitExceeded")
         throttling = {e for retry in state["Retry"] for e in retry["ErrorEquals"]}
-        assert {"DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException",
-                "DynamoDB.RequestLimitExceeded"} <= throttling, name
+        assert {f"{prefix}.ProvisionedThroughputExceededException", f"{prefix}.ThrottlingException",
+                f"{prefix}.{limit}"} <= throttling, name
         assert all(retry["BackoffRate"] > 1 for retry in state["Retry"]), name
         assert any("States.ALL" in c["ErrorEquals"] for c in state["Catch"]), name
-    used = {(state["Resource"].rsplit(":", 1)[1], state["Parameters"]["TableName"]) for state in tasks.values()}
+    used = {(action, write["TableName"]) for state in tasks.values() for action, write in _writes(state)}
     statements = template["Resources"]["DeploymentStateMachineRole"]["Properties"]["Policies"][0]["PolicyDocument"][
         "Statement"]
     granted = {(action.split(":")[1], resource["Fn::GetAtt"][0]) for s in statements for action in s["Action"]
                for resource in s["Resource"]}
     table_of = {"${DeploymentsTable}": "DeploymentsTable", "${ServicesTable}": "ServicesTable",
                 "${LogsTable}": "LogsTable", "${CountersTable}": "CountersTable"}
-    assert granted == {(action[0].upper() + action[1:], table_of[table]) for action, table in used}
+    assert granted == {(action, table_of[table]) for action, table in used}
+
+
+def test_every_status_write_of_the_machine_keeps_the_status_index_key():
+    """``status_env`` ("<status>#<environment>") keys the ``by_status_env`` index: a status write
+    that forgot it would leave the deployment listed under its old status."""
+    definition = json.loads((ROOT / "state_machines" / "deployment.asl.json").read_text())
+    status_writes = 0
+    for name, state in _tasks(definition["States"]):
+        for _, write in _writes(state):
+            expression = write.get("UpdateExpression") or write.get("UpdateExpression.$") or ""
+            if "#status =" in expression:
+                status_writes += 1
+                assert "status_env = :status_env" in expression, name
+    assert status_writes >= 7

@@ -14,7 +14,7 @@ from chalicelib.storage.services import ServiceRecord
 from tests.support import count_aws_calls
 
 SERVICE_FIELDS = {"id", "name", "description", "repository_url", "owner_id", "lifecycle", "tier", "tags", "health",
-                  "active_deployment_id", "last_deployment", "created_at", "updated_at", "version"}
+                  "active_deployment_id", "last_deployment", "environments", "created_at", "updated_at", "version"}
 
 
 def _name() -> str:
@@ -49,6 +49,8 @@ def test_create_read_update_delete_with_defaults_and_audit(api, admin, developer
     assert (service["description"], service["tags"], service["lifecycle"]) == ("", [], "experimental")
     assert (service["tier"], service["repository_url"], service["health"]) == (None, None, "unknown")
     assert (service["active_deployment_id"], service["last_deployment"], service["version"]) == (None, None, 1)
+    assert service["environments"] == {env: {"active_deployment_id": None, "last_deployment": None, "health": "unknown"}
+                                       for env in ("development", "staging", "production")}
     assert service["created_at"] == service["updated_at"] and service["created_at"].endswith("Z")
     uuid.UUID(service["id"])
     assert api.get(f"/services/{service['id']}", token=developer.token).body == service

@@ -36,16 +36,24 @@ class AuditEntry(ResponseModel):
 
 
 class AuditQuery(ListQuery):
-    actor_id: str | None = Field(None, max_length=64)
-    action: Action | None = None
-    resource_type: ResourceType | None = None
-    resource_id: str | None = Field(None, max_length=128)
-    since: Timestamp | None = Field(None, json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
-    until: Timestamp | None = None
+    actor_id: str | None = Field(None, max_length=64, description="Entries made by this user (non-admins: only "
+                                                                  "their own id; another is a 403).")
+    action: Action | None = Field(None, description="Entries of this action.")
+    resource_type: ResourceType | None = Field(None, description="Entries about this kind of resource.")
+    resource_id: str | None = Field(None, max_length=128, description="Entries about this resource (a flag: its key).")
+    since: Timestamp | None = Field(None, description="Entries at or after this instant.",
+                                    json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
+    until: Timestamp | None = Field(None, description="Entries at or before this instant.")
 
 
 @route(bp, "/audit", "GET", access=VIEWER, summary="Audit entries, newest first (non-admins: only their own)",
-       query=AuditQuery, response=Page[AuditEntry], errors=(400, 401, 403))
+       query=AuditQuery, response=Page[AuditEntry], errors=(400, 401, 403),
+       description="Filters combine (all must hold). The most selective one given is served by its index "
+                   "(`resource_id`, else `actor_id`, else `action`, else `resource_type`), `since`/`until` by the "
+                   "index's time order, and the rest filter it. A filtered page is full (`limit` items) whenever "
+                   "that many match further on: it reads on until then, at most "
+                   f"{audit.FILTERED_READ_LIMIT} entries per request, and only when that bound is hit is a page "
+                   "short (or empty) with a `next_cursor` to continue from.")
 def list_audit():
     request = bp.current_request
     params = http.query(request, AuditQuery)

@@ -39,6 +39,7 @@ class Deployment(ResponseModel):
     environment: Environment
     status: Status
     triggered_by: str | None
+    cancelled_by: str | None = Field(description="The id of the user who cancelled it, else null.")
     steps: list[Step] = Field(description="The six steps in order: Pull code, Install dependencies, Run tests, "
                                           "Build, Deploy, Health check.")
     current_step: str | None = Field(description="Name of the step the deployment is at, or stopped at; null "
@@ -77,9 +78,9 @@ class NoBody(RequestModel):
 
 
 class DeploymentQuery(ListQuery):
-    service_id: Id | None = None
-    status: Status | None = None
-    environment: Environment | None = None
+    service_id: Id | None = Field(None, description="Only this service's deployments.")
+    status: Status | None = Field(None, description="Only deployments in this status (at the time of reading).")
+    environment: Environment | None = Field(None, description="Only deployments to this environment.")
 
 
 LOCATION = {"Location": "The new deployment: `/deployments/{id}`."}
@@ -126,7 +127,12 @@ def trigger_deployment():
 
 
 @route(bp, "/deployments", "GET", access=VIEWER, summary="List deployments, newest first", query=DeploymentQuery,
-       response=Page[Deployment], errors=(400, 401, 403))
+       response=Page[Deployment], errors=(400, 401, 403),
+       description="Filtered pages are full: a page holds `limit` items whenever that many match further on. "
+                   "Every filter and combination is served from an index, except `status` together with "
+                   f"`service_id`: that one reads on through at most {deployments.MAX_EXAMINED} of the service's deployments "
+                   "per request, and only when that bound is reached is a page short (or empty) with a "
+                   "`next_cursor` to read on from.")
 def list_deployments():
     params = http.query(bp.current_request, DeploymentQuery)
     return http.respond(deployments.list_deployments(limit=params.limit, cursor=params.cursor,

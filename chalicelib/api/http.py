@@ -97,13 +97,21 @@ def optional_json_body(request, model: type[BaseModel]) -> BaseModel:
     return json_body(request, model)
 
 
+def _max_query_value(model: type[BaseModel], name: str) -> int:
+    """MAX_QUERY_VALUE, or more for a parameter whose model declares a longer ``max_length`` (a list
+    of ids)."""
+    declared = model.model_fields.get(name)
+    lengths = [getattr(meta, "max_length", None) for meta in (declared.metadata if declared else ())]
+    return max([MAX_QUERY_VALUE, *(length for length in lengths if isinstance(length, int))])
+
+
 def query(request, model: type[BaseModel]) -> BaseModel:
     original = request.to_original_event().get("multiValueQueryStringParameters") or {}
     values = {}
     for name, given in original.items():
         if len(given) > 1:
             raise ValidationFailed.field(name, "query parameter given more than once")
-        if len(given[0]) > MAX_QUERY_VALUE:
+        if len(given[0]) > _max_query_value(model, name):
             raise ValidationFailed.field(name, "query parameter is too long")
         if given[0] == "":
             # "?actor_id=" filters on nothing; passed on, it would reach DynamoDB as an empty key (a 500).

@@ -4,6 +4,7 @@ these same models."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -38,11 +39,23 @@ def _timestamp(value: str) -> str:
         raise ValueError("not an ISO 8601 timestamp") from None
 
 
+def parse_id(value: str) -> str:
+    """A well-formed UUID, in its canonical lower-case form."""
+    try:
+        parsed = uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise ValueError("not a valid id") from None
+    if str(parsed) != value.lower():
+        raise ValueError("not a valid id")
+    return str(parsed)
+
+
 # Surrounding whitespace is refused rather than silently stripped, so the document and the server agree.
 Email = Annotated[str, StringConstraints(min_length=3, max_length=254),
                   Field(json_schema_extra={"pattern": EMAIL_PATTERN}), AfterValidator(_email)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Id = Annotated[str, Field(max_length=64, json_schema_extra={"format": "uuid"}), AfterValidator(parse_id)]
 Timestamp = Annotated[str, Field(max_length=64, json_schema_extra={"format": "date-time"}), AfterValidator(_timestamp)]
 
 

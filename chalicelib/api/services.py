@@ -2,7 +2,6 @@
 services they own; admins manage all."""
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -11,7 +10,7 @@ from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringCo
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, RequestModel, ResponseModel
+from chalicelib.api.schemas import Environment, Id, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.domain import services
 
 bp = Blueprint(__name__)
@@ -21,16 +20,6 @@ MAX_TAGS = 20
 MAX_TAG_CHARS = 64
 MAX_DESCRIPTION_CHARS = 2000
 MAX_URL_CHARS = 2048
-
-
-def _id(value: str) -> str:
-    try:
-        parsed = uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        raise ValueError("not a valid id") from None
-    if str(parsed) != value.lower():
-        raise ValueError("not a valid id")
-    return str(parsed)
 
 
 def _http_url(value: str) -> str:
@@ -58,7 +47,6 @@ def _tags(value: Any) -> list[str]:
     return list(value)
 
 
-Id = Annotated[str, Field(max_length=64, json_schema_extra={"format": "uuid"}), AfterValidator(_id)]
 ServiceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_CHARS)]
 RepositoryUrl = Annotated[str, Field(max_length=MAX_URL_CHARS, json_schema_extra={"format": "uri"}),
@@ -71,12 +59,35 @@ Tags = Annotated[list[str], PlainValidator(_tags), WithJsonSchema({
 OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+Health = Literal["unknown", "healthy", "degraded"]
+
+
 class LastDeployment(ResponseModel):
     id: str
-    status: str
+    status: Literal["SUCCESS", "FAILED", "CANCELLED"]
     version: str
-    environment: str
+    environment: Environment
     finished_at: str | None
+
+
+class EnvironmentState(ResponseModel):
+    """One environment of a service, from that environment's deployments only."""
+
+    active_deployment_id: str | None = Field(
+        description="The `PENDING` or `RUNNING` deployment holding this environment's slot, else null.")
+    last_deployment: LastDeployment | None = Field(
+        description="The newest deployment to this environment that reached a terminal status, else null.")
+    health: Health = Field(description="`unknown` until a deployment to this environment finished `SUCCESS` or "
+                                       "`FAILED`, then `healthy` or `degraded` after the newest of those "
+                                       "(`CANCELLED` leaves it unchanged).")
+
+
+class Environments(ResponseModel):
+    """Always all three environments."""
+
+    development: EnvironmentState
+    staging: EnvironmentState
+    production: EnvironmentState
 
 
 class Service(ResponseModel):
@@ -88,11 +99,15 @@ class Service(ResponseModel):
     lifecycle: Lifecycle
     tier: int | None
     tags: list[str]
-    health: Literal["unknown", "healthy", "degraded"]
+    health: Health = Field(description="After the newest deployment of any environment that finished `SUCCESS` "
+                                       "(`healthy`) or `FAILED` (`degraded`); `unknown` before.")
     active_deployment_id: str | None = Field(
         description="The deployment holding a slot: production's, else staging's, else development's.")
     last_deployment: LastDeployment | None = Field(
-        description="The newest deployment that reached a terminal status.")
+        description="The newest deployment of any environment that reached a terminal status.")
+    environments: Environments = Field(
+        description="Each environment's own slot, newest finished deployment and health. Once a deployment reads "
+                    "terminal, these (and the fields above) already name it.")
     created_at: str
     updated_at: str
     version: int
@@ -142,13 +157,25 @@ class UpdateService(RequestModel):
 
 class ServiceQuery(ListQuery):
     owner_id: Id | None = Field(None, description="Only services owned by this user.")
+    lifecycle: Lifecycle | None = Field(None, description="Only services in this lifecycle.")
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_CHARS)] | None = Field(
+        None, description="Only services carrying this tag (one tag, exact match).")
+    name: ServiceName | None = Field(None, description="The service with exactly this name: a page of 0 or 1 "
+                                                       "item, never a cursor.")
 
 
 @route(bp, "/services", "GET", access=VIEWER, summary="List services, newest first", query=ServiceQuery,
-       response=Page[Service], errors=(400, 401, 403))
+       response=Page[Service], errors=(400, 401, 403),
+       description="Filters combine (all must hold). Each is served from an index key: `name` by the unique-name "
+                   "guard, `tag` by the tag index, `owner_id` and `lifecycle` by their own indexes; the first of "
+                   "those given serves the page and the others filter it. A filtered page is full (`limit` items) "
+                   "whenever that many match further on: it reads on until then, at most "
+                   f"{services.FILTERED_READ_LIMIT} services per request, and only when that bound is hit is a page short "
+                   "(or empty) with a `next_cursor` to continue from.")
 def list_services():
     params = http.query(bp.current_request, ServiceQuery)
-    return http.respond(services.list_services(params.limit, params.cursor, owner_id=params.owner_id))
+    return http.respond(services.list_services(params.limit, params.cursor, owner_id=params.owner_id,
+                                               lifecycle=params.lifecycle, tag=params.tag, name=params.name))
 
 
 @route(bp, "/services", "POST", access=DEVELOPER, summary="Register a service (owner: the caller, or for admins "

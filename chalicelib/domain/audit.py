@@ -12,6 +12,7 @@ from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.domain.caller import Caller
 from chalicelib.storage import audit as store
 from chalicelib.storage.audit import AuditRecord
+from chalicelib.storage.base import FILTERED_READ_LIMIT as FILTERED_READ_LIMIT  # re-exported: the API documents it
 
 ACTIONS = (
     "auth.login", "auth.login_failed", "auth.password_change",
@@ -108,7 +109,7 @@ def list_entries(caller: Caller, filters: AuditFilter, limit: int, cursor: str |
         action_type = resource_type_of(filters.action)
         if resource_type is not None and resource_type != action_type:
             return {"items": [], "next_cursor": None}
-        resource_type = action_type
+        resource_type = None  # implied by the action
 
     range_condition = None
     low, high = filters.since, (filters.until + "~") if filters.until else None
@@ -119,23 +120,8 @@ def list_entries(caller: Caller, filters: AuditFilter, limit: int, cursor: str |
     elif high:
         range_condition = AuditRecord.sort_key <= high
 
-    # The index is chosen by the most selective filter; the others become filter expressions.
-    conditions = []
-    if filters.action is not None:
-        conditions.append(AuditRecord.action == filters.action)
-    if filters.resource_id is not None:
-        if actor_id is not None:
-            conditions.append(AuditRecord.actor_id == actor_id)
-        if resource_type is not None:
-            conditions.append(AuditRecord.resource_type == resource_type)
-    elif actor_id is not None and resource_type is not None:
-        conditions.append(AuditRecord.resource_type == resource_type)
-    filter_condition = None
-    for condition in conditions:
-        filter_condition = condition if filter_condition is None else filter_condition & condition
-
     scope = f"audit|{caller.id if not caller.is_admin else '*'}|{actor_id}|{filters}"
-    page = store.query(actor_id=actor_id, resource_id=filters.resource_id, resource_type=resource_type,
-                       range_condition=range_condition, filter_condition=filter_condition,
-                       limit=limit, start_key=decode_cursor(scope, cursor))
+    page = store.query(actor_id=actor_id, action=filters.action, resource_type=resource_type,
+                       resource_id=filters.resource_id, range_condition=range_condition, limit=limit,
+                       start_key=decode_cursor(scope, cursor))
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}

@@ -23,8 +23,9 @@ from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, DependencyUnavailable, NotFound
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
-from chalicelib.domain import audit, metrics
+from chalicelib.domain import audit, logs, metrics
 from chalicelib.domain.caller import Caller
+from chalicelib.domain.logs import LogLine
 from chalicelib.observability import logger
 from chalicelib.storage import base, services
 from chalicelib.storage import deployments as store
@@ -44,6 +45,8 @@ ACTIVE = ("PENDING", "RUNNING")
 STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped")
 AUDITED_FIELDS = ("service_id", "version", "environment", "status", "rollback_of")
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# How many deployments one list request reads at most for a filter no index key serves.
+MAX_EXAMINED = store.MAX_EXAMINED
 
 
 # --- shaping --------------------------------------------------------------------------------
@@ -68,6 +71,7 @@ def to_dict(record: DeploymentRecord) -> dict:
         "environment": record.environment,
         "status": record.status,
         "triggered_by": record.triggered_by,
+        "cancelled_by": record.cancelled_by,
         "steps": [{"name": step.name, "status": step.status, "started_at": _time(step.started_at),
                    "finished_at": _time(step.finished_at)} for step in record.steps or []],
         "current_step": record.current_step,
@@ -292,10 +296,12 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
            action: str | None = None, record: DeploymentRecord | None = None) -> DeploymentRecord | None:
     """End a PENDING or RUNNING deployment as ``status`` (FAILED or CANCELLED) in one
     transaction: the deployment with its steps settled (not succeeded → skipped; on FAILED the
-    running one → failed, with its times), the service's ``last_deployment`` (and ``health``
-    degraded on FAILED), the slot released if this deployment still holds it, the daily counter,
-    and the audit entry when a user did it. Returns the finished record, or None when the
-    deployment was already finished (so every caller is idempotent).
+    running one → failed, with its times) and, on CANCELLED, ``cancelled_by``; its log line (ERROR
+    with the reason, or WARN naming who cancelled); the service's ``last_deployment`` and
+    ``health`` (degraded on FAILED), the same for the environment, and the slot released if this
+    deployment still holds it; the day and hour counters; and the audit entry when a user did it.
+    So whoever reads the terminal status sees all of it. Returns the finished record, or None when
+    the deployment was already finished (so every caller is idempotent).
 
     ``record``: the deployment as the caller just read it (saves reading it again). The first try
     takes the service's slot to be held by this deployment (an active deployment holds its slot;
@@ -307,9 +313,13 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
             return None
         now = clock.now_iso()
         before = to_dict(record)
-        actions = [DeploymentRecord.status.set(status), DeploymentRecord.finished_at.set(now)]
+        actions = [DeploymentRecord.status.set(status), DeploymentRecord.finished_at.set(now),
+                   DeploymentRecord.status_env.set(store.status_env(status, record.environment))]
         if error is not None:
             actions.append(DeploymentRecord.error.set(error[:2000]))
+        cancelled_by = caller.id if status == "CANCELLED" and caller is not None else None
+        if cancelled_by is not None:
+            actions.append(DeploymentRecord.cancelled_by.set(cancelled_by))
         condition = DeploymentRecord.status == record.status
         settled = []
         for index, step in enumerate(record.steps or []):
@@ -329,6 +339,7 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
         try:
             with base.transaction() as transaction:
                 transaction.update(record, actions=actions, condition=condition, label="deployment")
+                transaction.save(_finish_line(record, status, error, caller, now))
                 if service is not None:
                     _record_on_service(transaction, service, record, status, now, holds_slot)
                 # The same day and hour counters the state machine bumps when it finishes a deployment.
@@ -340,6 +351,8 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
             continue
         # Committed, conditioned on what was read: the stored deployment is now exactly this.
         record.status, record.finished_at = status, now
+        record.status_env = store.status_env(status, record.environment)
+        record.cancelled_by = cancelled_by or record.cancelled_by
         if error is not None:
             record.error = error[:2000]
         for step, step_status, finished_at in settled:
@@ -349,14 +362,28 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
     raise Conflict(f"deployment {deployment_id} kept changing; try again")
 
 
+def _finish_line(record: DeploymentRecord, status: str, error: str | None, caller: Caller | None, now: str):
+    """The log line of a deployment finished from Python, written in the transaction that finishes it."""
+    if status == "CANCELLED":
+        who = (caller.email or caller.id) if caller is not None else "the platform"
+        line = LogLine(record.service_id, "WARN", f"Cancelled by {who}", record.id, timestamp=now,
+                       metadata={"cancelled_by": caller.id if caller is not None else None})
+    else:
+        line = LogLine(record.service_id, "ERROR", f"Deployment failed: {error or status}", record.id, timestamp=now,
+                       metadata={"status": status})
+    return logs.new_record(line)
+
+
 def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRecord, status: str, now: str,
                        holds_slot: bool) -> None:
     # Not updated_at or version: the service's own fields do not change (and a concurrent PATCH of
-    # them must not fail because a deployment finished).
-    actions = [ServiceRecord.last_deployment.set({"id": record.id, "status": status, "version": record.version,
-                                                  "environment": record.environment, "finished_at": now})]
+    # them must not fail because a deployment finished). The same fields the state machine writes.
+    last = {"id": record.id, "status": status, "version": record.version, "environment": record.environment,
+            "finished_at": now}
+    actions = [ServiceRecord.last_deployment.set(last),
+               services.environment_last_deployment(record.environment).set(last)]
     if status == "FAILED":
-        actions.append(ServiceRecord.health.set("degraded"))
+        actions += [ServiceRecord.health.set("degraded"), services.environment_health(record.environment).set("degraded")]
     slot = ServiceRecord.active_slots[record.environment]
     if holds_slot:
         actions.append(slot.remove())

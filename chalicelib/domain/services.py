@@ -3,10 +3,11 @@ deployment cannot be deleted.
 
 Every mutation is one DynamoDB transaction holding the service, its name guard (a
 ``UniqueRecord``), any other condition it depends on, and its audit entry. The deployment engine
-writes ``active_slots``, ``health`` and ``last_deployment`` with its own UpdateItems; the catalog
-never overwrites them (updates set only the fields that changed)."""
+writes ``active_slots``, ``health``, ``last_deployment`` and their per-environment copies in its own
+transactions; the catalog never overwrites them (updates set only the fields that changed)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
@@ -15,11 +16,13 @@ from pynamodb.expressions.condition import size
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
+from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import alerts, audit, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.storage import base
 from chalicelib.storage import services as store
 from chalicelib.storage import users as user_store
+from chalicelib.storage.base import FILTERED_READ_LIMIT as FILTERED_READ_LIMIT  # re-exported: the API documents it
 from chalicelib.storage.base import TransactionCancelled
 from chalicelib.storage.services import ServiceRecord
 from chalicelib.storage.users import UniqueRecord, UserRecord
@@ -28,7 +31,7 @@ LIFECYCLES = ("experimental", "production", "deprecated")
 # The environment whose active deployment a service reports, in order of preference.
 SLOT_PREFERENCE = ("production", "staging", "development")
 PUBLIC_FIELDS = ("id", "name", "description", "repository_url", "owner_id", "lifecycle", "tier", "tags", "health",
-                 "active_deployment_id", "last_deployment", "created_at", "updated_at", "version")
+                 "active_deployment_id", "last_deployment", "environments", "created_at", "updated_at", "version")
 EDITABLE_FIELDS = ("name", "description", "repository_url", "lifecycle", "tier", "tags", "owner_id")
 NULLABLE_FIELDS = ("repository_url", "tier")
 LAST_DEPLOYMENT_FIELDS = ("id", "status", "version", "environment", "finished_at")
@@ -54,11 +57,36 @@ def active_deployment_id(slots: dict[str, str]) -> str | None:
     return next(iter(sorted(slots.values())), None)
 
 
-def _last_deployment(record: ServiceRecord) -> dict | None:
-    last = _plain(record.last_deployment)
+def _shape_last(value: Any) -> dict | None:
+    last = _plain(value)
     if not last:
         return None
     return {name: last.get(name) for name in LAST_DEPLOYMENT_FIELDS}
+
+
+def _last_deployment(record: ServiceRecord) -> dict | None:
+    return _shape_last(record.last_deployment)
+
+
+HEALTH_AFTER = {"SUCCESS": "healthy", "FAILED": "degraded"}
+
+
+def environments(record: ServiceRecord) -> dict[str, dict]:
+    """Each environment's slot, newest finished deployment and health, always all three. A service
+    whose deployments all finished before these fields existed knows only its overall newest: that
+    one is also its environment's newest, so it is shown there."""
+    slots = active_slots(record)
+    overall = _last_deployment(record)
+    shaped = {}
+    for environment in ENVIRONMENTS:
+        last = _shape_last(getattr(record, f"last_deployment_{environment}"))
+        health = getattr(record, f"health_{environment}")
+        if last is None and overall is not None and overall["environment"] == environment:
+            last = overall
+            health = health or HEALTH_AFTER.get(overall["status"])
+        shaped[environment] = {"active_deployment_id": slots.get(environment), "last_deployment": last,
+                               "health": health or "unknown"}
+    return shaped
 
 
 def service_to_dict(record: ServiceRecord) -> dict:
@@ -74,6 +102,7 @@ def service_to_dict(record: ServiceRecord) -> dict:
         "health": record.health or "unknown",
         "active_deployment_id": active_deployment_id(active_slots(record)),
         "last_deployment": _last_deployment(record),
+        "environments": environments(record),
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "version": int(record.version),
@@ -94,6 +123,26 @@ def _not_null(fields: dict) -> None:
     for name, value in fields.items():
         if value is None and name not in NULLABLE_FIELDS:
             raise ValidationFailed.field(name, "must not be null")
+
+
+def _distinct(tags) -> list[str]:
+    # A tag given twice is indexed once (one transaction cannot write one item twice).
+    return list(dict.fromkeys(tags or []))
+
+
+def _update_tag_index(transaction, record: ServiceRecord, changes: dict) -> None:
+    """Keep the tag index in step with an update: items of dropped tags go, new tags get one, and
+    when the owner or lifecycle changes every kept tag's item is rewritten with them."""
+    old_tags = set(record.tags or [])
+    new_tags = _distinct(changes.get("tags", record.tags))
+    owner_id = changes.get("owner_id", record.owner_id)
+    lifecycle = changes.get("lifecycle", record.lifecycle)
+    rewrite_kept = "owner_id" in changes or "lifecycle" in changes
+    for tag in sorted(old_tags - set(new_tags)):
+        transaction.delete(store.tag_item(record, tag, owner_id=owner_id, lifecycle=lifecycle), label="tag")
+    for tag in new_tags:
+        if tag not in old_tags or rewrite_kept:
+            transaction.save(store.tag_item(record, tag, owner_id=owner_id, lifecycle=lifecycle), label="tag")
 
 
 def create_service(caller: Caller, name: str, *, description: str = "", repository_url: str | None = None,
@@ -117,6 +166,8 @@ def create_service(caller: Caller, name: str, *, description: str = "", reposito
             transaction.save(record, condition=ServiceRecord.id.does_not_exist(), label="service")
             transaction.save(UniqueRecord(store.name_guard_key(name), owner_id=service_id),
                              condition=UniqueRecord.pk.does_not_exist(), label="name")
+            for tag in _distinct(record.tags):
+                transaction.save(store.tag_item(record, tag, owner_id=owner, lifecycle=lifecycle), label="tag")
             if owner != caller.id:
                 _check_owner_exists(transaction, owner)
             transaction.save(audit.entry(caller, "service.create", service_id, audit.diff(None, after)))
@@ -150,10 +201,27 @@ def ensure_known(service_id: str) -> ServiceRecord | None:
     raise NotFound(f"service {service_id} not found")
 
 
-def list_services(limit: int, cursor: str | None, owner_id: str | None = None) -> dict:
-    """Newest first; one Query on ``by_list`` (or ``by_owner`` with the filter)."""
-    scope = f"services|owner={owner_id or '*'}"
-    page = store.list_page(limit, decode_cursor(scope, cursor), owner_id=owner_id)
+def list_services(limit: int, cursor: str | None, *, owner_id: str | None = None, lifecycle: str | None = None,
+                  tag: str | None = None, name: str | None = None) -> dict:
+    """Newest first, filters combined. Each is served from a key: ``name`` by the unique-name
+    guard (0 or 1 item), ``tag`` by the tag index, ``owner_id`` by ``by_owner``, ``lifecycle`` by
+    ``by_lifecycle``; with several, the first of these serves the page and the rest filter it
+    (pages are still filled: see ``storage.base.query_page``)."""
+    scope = "services|" + json.dumps({"owner_id": owner_id, "lifecycle": lifecycle, "tag": tag, "name": name},
+                                     sort_keys=True)
+    start_key = decode_cursor(scope, cursor)  # a name list issues no cursor, so any cursor is refused there
+    if name is not None:
+        record = store.get_by_name(name)
+        matches = record is not None and all((
+            owner_id is None or record.owner_id == owner_id,
+            lifecycle is None or record.lifecycle == lifecycle,
+            tag is None or tag in (record.tags or []),
+        ))
+        return {"items": [service_to_dict(record)] if matches else [], "next_cursor": None}
+    if tag is not None:
+        page = store.tagged_page(tag, limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
+    else:
+        page = store.list_page(limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
     return {"items": [service_to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 
@@ -200,6 +268,7 @@ def update_service(caller: Caller, service_id: str, *, version: int | None = Non
                                    condition=UniqueRecord.owner_id == service_id, label="old-name")
                 transaction.save(UniqueRecord(store.name_guard_key(changes["name"]), owner_id=service_id),
                                  condition=UniqueRecord.pk.does_not_exist(), label="name")
+            _update_tag_index(transaction, record, changes)
             if "owner_id" in changes:
                 _check_owner_exists(transaction, changes["owner_id"])
             transaction.save(audit.entry(caller, "service.update", service_id,
@@ -229,6 +298,9 @@ def delete_service(caller: Caller, service_id: str) -> None:
                                label="service")
             transaction.delete(UniqueRecord(store.name_guard_key(record.name)),
                                condition=UniqueRecord.owner_id == service_id, label="name")
+            for tag in _distinct(record.tags):
+                transaction.delete(store.tag_item(record, tag, owner_id=record.owner_id, lifecycle=record.lifecycle),
+                                   label="tag")
             transaction.save(UniqueRecord(store.tombstone_key(service_id), owner_id=service_id), label="tombstone")
             transaction.save(audit.entry(caller, "service.delete", service_id, audit.diff(before, None)))
     except TransactionCancelled:

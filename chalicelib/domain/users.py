@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.core import clock, security
-from chalicelib.core.errors import Conflict, Forbidden, NotFound
+from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.domain import audit
 from chalicelib.domain.caller import Caller
@@ -77,6 +77,35 @@ def get_user(caller: Caller, user_id: str) -> dict:
 def list_users(limit: int, cursor: str | None) -> dict:
     page = users.list_page(limit, decode_cursor("users", cursor))
     return {"items": [user_to_dict(r) for r in page.items], "next_cursor": encode_cursor("users", page.last_key)}
+
+
+def person_to_dict(record: UserRecord) -> dict:
+    """The directory entry of a user: what any signed-in user may know of another."""
+    return {"id": record.id, "name": record.name, "email": record.email}
+
+
+def list_people(limit: int, cursor: str | None, ids: tuple[str, ...] | None = None) -> dict:
+    """The directory, newest first (one Query on ``by_list``). With ``ids``: those users, in the
+    order asked, from one BatchGetItem; unknown ids are simply absent, and a cursor resumes after
+    the last id returned."""
+    if ids is None:
+        page = users.list_page(limit, decode_cursor("people", cursor))
+        return {"items": [person_to_dict(r) for r in page.items],
+                "next_cursor": encode_cursor("people", page.last_key)}
+    scope = "people|ids=" + ",".join(ids)
+    start = decode_cursor(scope, cursor)
+    position = 0
+    if start is not None:
+        if start.get("after") not in ids:
+            raise ValidationFailed.field("cursor", "cursor is invalid or belongs to another list")
+        position = ids.index(start["after"]) + 1
+    wanted = ids[position:]
+    found = users.get_many(list(wanted))
+    ordered = [found[user_id] for user_id in wanted if user_id in found]
+    page_items = ordered[:limit]
+    more = len(ordered) > limit
+    return {"items": [person_to_dict(r) for r in page_items],
+            "next_cursor": encode_cursor(scope, {"after": page_items[-1].id}) if more else None}
 
 
 def _load_for_write(user_id: str, expected_version: int | None) -> UserRecord:

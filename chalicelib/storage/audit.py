@@ -45,6 +45,15 @@ class _ByType(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
+class _ByAction(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_action"
+        projection = AllProjection()
+
+    action = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
 class AuditRecord(TableModel):
     class Meta:
         table_name = table_name("audit")
@@ -67,19 +76,31 @@ class AuditRecord(TableModel):
     by_actor = _ByActor()
     by_resource = _ByResource()
     by_type = _ByType()
+    by_action = _ByAction()
 
 
-def query(*, actor_id: str | None, resource_id: str | None, resource_type: str | None,
-          range_condition, filter_condition, limit: int, start_key: dict | None) -> Page[AuditRecord]:
-    """One Query on the most selective index for the given filters."""
+def query(*, actor_id: str | None, action: str | None, resource_type: str | None, resource_id: str | None,
+          range_condition, limit: int, start_key: dict | None) -> Page[AuditRecord]:
+    """One filled page from the most selective index for the given filters: ``resource_id``, else
+    ``actor_id``, else ``action``, else ``resource_type``, else the whole feed; the time range is
+    the index's sort key, and the filters the index does not serve filter it (``query_page``
+    reads on until the page is full, within its bound)."""
     if resource_id is not None:
-        return query_page(AuditRecord.by_resource, resource_id, range_key_condition=range_condition,
-                          filter_condition=filter_condition, limit=limit, start_key=start_key)
-    if actor_id is not None:
-        return query_page(AuditRecord.by_actor, actor_id, range_key_condition=range_condition,
-                          filter_condition=filter_condition, limit=limit, start_key=start_key)
-    if resource_type is not None:
-        return query_page(AuditRecord.by_type, resource_type, range_key_condition=range_condition,
-                          filter_condition=filter_condition, limit=limit, start_key=start_key)
-    return query_page(AuditRecord.by_time, FEED, range_key_condition=range_condition,
-                      filter_condition=filter_condition, limit=limit, start_key=start_key)
+        index, key, residual = AuditRecord.by_resource, resource_id, ("actor_id", "action", "resource_type")
+    elif actor_id is not None:
+        index, key, residual = AuditRecord.by_actor, actor_id, ("action", "resource_type")
+    elif action is not None:
+        index, key, residual = AuditRecord.by_action, action, ("resource_type",)
+    elif resource_type is not None:
+        index, key, residual = AuditRecord.by_type, resource_type, ()
+    else:
+        index, key, residual = AuditRecord.by_time, FEED, ()
+    wanted = {"actor_id": actor_id, "action": action, "resource_type": resource_type}
+    filter_condition = None
+    for name in residual:
+        if wanted[name] is None:
+            continue
+        condition = getattr(AuditRecord, name) == wanted[name]
+        filter_condition = condition if filter_condition is None else filter_condition & condition
+    return query_page(index, key, range_key_condition=range_condition, filter_condition=filter_condition,
+                      limit=limit, start_key=start_key)

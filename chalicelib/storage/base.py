@@ -88,27 +88,91 @@ class Page(Generic[T]):
     last_key: dict | None
 
 
+# A page with a residual filter (a DynamoDB FilterExpression) reads on, Query after Query, until it
+# holds ``limit`` matches; it stops after reading this many items (matching or not). Only then is a
+# page short (or empty) and still carries a cursor. Bounds the cost of one request, never the list.
+FILTERED_READ_LIMIT = 1000
+
+
 def query_page(target, hash_key: Any, *, limit: int, start_key: dict | None = None,
                range_key_condition=None, filter_condition=None, newest_first: bool = True) -> Page:
-    """Exactly one DynamoDB Query: ``limit + 1`` items tell whether another page exists without a
-    second call. ``target`` is a Model or one of its Indexes."""
+    """One page of a Query, filled: ``limit + 1`` matching items tell whether another page exists.
+    Without a filter that is one DynamoDB Query. With ``filter_condition`` the Query reads on from
+    where it stopped, each read twice the size of the one before, until ``limit + 1`` items matched,
+    the partition ended, or FILTERED_READ_LIMIT items were read (then the page may be short, and
+    its cursor resumes after the last item read). ``target`` is a Model or one of its Indexes."""
     model = getattr(target, "_model", target)  # an Index knows its Model
-    results = target.query(
-        hash_key,
-        range_key_condition=range_key_condition,
-        filter_condition=filter_condition,
-        scan_index_forward=not newest_first,
-        page_size=limit + 1,
-        last_evaluated_key=start_key,
-    )
-    page = next(results.page_iter)
-    raw_items = page.get("Items", [])
-    if len(raw_items) > limit:
-        raw_items = raw_items[:limit]
-        last_key = {name: raw_items[-1][name] for name in results.page_iter.key_names}
-    else:
-        last_key = results.page_iter.last_evaluated_key
-    return Page(items=[model.from_raw_data(item) for item in raw_items], last_key=last_key)
+    budget = FILTERED_READ_LIMIT if filter_condition is not None else limit + 1
+    matched: list[dict] = []
+    read, key, chunk = 0, start_key, limit + 1
+    while True:
+        results = target.query(
+            hash_key,
+            range_key_condition=range_key_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=not newest_first,
+            page_size=max(1, min(chunk, budget - read)),
+            last_evaluated_key=key,
+        )
+        page = next(results.page_iter)
+        items = page.get("Items", [])
+        matched.extend(items)
+        read += int(page.get("ScannedCount", len(items)))
+        key = results.page_iter.last_evaluated_key
+        if len(matched) > limit or key is None or read >= budget:
+            break
+        chunk *= 2
+    if len(matched) > limit:
+        matched = matched[:limit]
+        key = {name: matched[-1][name] for name in results.page_iter.key_names}
+    return Page(items=[model.from_raw_data(item) for item in matched], last_key=key)
+
+
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+
+
+def get_many(model_cls, keys: list) -> dict:
+    """The existing items among ``keys`` (hash keys), by key: one BatchGetItem per 100 keys (plus
+    retries of unprocessed keys, which pynamodb does), never one read per key. Missing items are
+    simply absent."""
+    found: dict = {}
+    unique = list(dict.fromkeys(keys))
+    hash_key = model_cls._hash_key_attribute().attr_name
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        for record in model_cls.batch_get(unique[start:start + BATCH_GET_LIMIT]):
+            found[getattr(record, hash_key)] = record
+    return found
+
+
+MAX_QUERY_PAGE = 100
+
+
+def query_filled_page(target, hash_key: Any, *, limit: int, start_key: dict | None = None, filter_condition=None,
+                      max_examined: int, newest_first: bool = True) -> Page:
+    """A page of ``limit`` items that pass ``filter_condition``, reading on (Query after Query on
+    the same key) until it holds them, the key's items run out, or ``max_examined`` items were
+    read. Only in that last case is a short (even empty) page answered with a cursor. Without a
+    filter it is :func:`query_page` (one Query)."""
+    if filter_condition is None:
+        return query_page(target, hash_key, limit=limit, start_key=start_key, newest_first=newest_first)
+    model = getattr(target, "_model", target)
+    raw_items: list[dict] = []
+    examined, key, page_size = 0, start_key, limit + 1
+    while True:
+        results = target.query(hash_key, filter_condition=filter_condition, scan_index_forward=not newest_first,
+                               page_size=min(page_size, max_examined - examined), last_evaluated_key=key)
+        page = next(results.page_iter)
+        examined += page.get("ScannedCount", 0)
+        raw_items += page.get("Items", [])
+        key = results.page_iter.last_evaluated_key
+        if len(raw_items) > limit:
+            raw_items = raw_items[:limit]
+            key = {name: raw_items[-1][name] for name in results.page_iter.key_names}
+            break
+        if key is None or examined >= max_examined:
+            break
+        page_size = min(page_size * 2, MAX_QUERY_PAGE)  # a selective filter: read more at a time
+    return Page(items=[model.from_raw_data(item) for item in raw_items], last_key=key)
 
 
 CONFLICT_RETRIES = 3

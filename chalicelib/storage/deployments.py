@@ -15,7 +15,15 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core.aws import client
 from chalicelib.core.settings import get_settings
-from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import (
+    ByListIndex,
+    Page,
+    TableModel,
+    query_filled_page,
+    query_page,
+    region,
+    table_name,
+)
 from chalicelib.storage.logs import LogRecord
 
 LIST_PK = "deployment"
@@ -48,6 +56,24 @@ class _ByStatus(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True)
 
 
+class _ByEnvironment(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_environment"
+        projection = AllProjection()
+
+    environment = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class _ByStatusEnv(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_status_env"
+        projection = AllProjection()
+
+    status_env = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
 class StepMap(MapAttribute):
     name = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -66,6 +92,7 @@ class DeploymentRecord(TableModel):
     environment = UnicodeAttribute()
     status = UnicodeAttribute()
     triggered_by = UnicodeAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)
     steps = ListAttribute(of=StepMap, default=list)
     current_step = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
@@ -76,44 +103,64 @@ class DeploymentRecord(TableModel):
     finished_at = UnicodeAttribute(null=True)
     list_pk = UnicodeAttribute(default=LIST_PK)
     service_env = UnicodeAttribute()
+    # "<status>#<environment>", the key of ``by_status_env``: it changes with the status, so every
+    # status write sets it too (here, in ``deployments.finish`` and in the state machine).
+    status_env = UnicodeAttribute(null=True)
     sort_key = UnicodeAttribute()
 
     by_list = ByListIndex()
     by_service = _ByService()
     by_service_env = _ByServiceEnv()
     by_status = _ByStatus()
+    by_environment = _ByEnvironment()
+    by_status_env = _ByStatusEnv()
+
+    def serialize(self, null_check=True):
+        # A whole item written (a new deployment, a test's or the benchmark's seed) carries its key too.
+        self.status_env = status_env(self.status, self.environment)
+        return super().serialize(null_check=null_check)
 
 
 def service_env(service_id: str, environment: str) -> str:
     return f"{service_id}#{environment}"
 
 
+def status_env(status: str, environment: str) -> str:
+    return f"{status}#{environment}"
+
+
 def get(deployment_id: str, consistent: bool = False) -> DeploymentRecord | None:
     return DeploymentRecord.find(deployment_id, consistent_read=consistent)
 
 
+# A filter no index key serves (the status within one service's deployments) is applied while
+# reading on: at most this many deployments are read per request before a short page is answered.
+MAX_EXAMINED = 1000
+
+
 def list_page(*, limit: int, start_key: dict | None, service_id: str | None = None, environment: str | None = None,
               status: str | None = None) -> Page[DeploymentRecord]:
-    """One Query on the most selective index for the filters; the others become filter expressions."""
-    conditions = []
-    if service_id is not None and environment is not None:
-        target, key = DeploymentRecord.by_service_env, service_env(service_id, environment)
+    """Newest first, on the index whose key serves the filters. Only ``status`` together with
+    ``service_id`` remains a filter expression, read on up to ``MAX_EXAMINED`` deployments so
+    that pages are full (a service has far fewer deployments than the platform)."""
+    residual = None
+    if service_id is not None:
+        if environment is not None:
+            target, key = DeploymentRecord.by_service_env, service_env(service_id, environment)
+        else:
+            target, key = DeploymentRecord.by_service, service_id
         if status is not None:
-            conditions.append(DeploymentRecord.status == status)
-    elif service_id is not None:
-        target, key = DeploymentRecord.by_service, service_id
-        if status is not None:
-            conditions.append(DeploymentRecord.status == status)
+            residual = DeploymentRecord.status == status
+    elif status is not None and environment is not None:
+        target, key = DeploymentRecord.by_status_env, status_env(status, environment)
     elif status is not None:
         target, key = DeploymentRecord.by_status, status
-        if environment is not None:
-            conditions.append(DeploymentRecord.environment == environment)
+    elif environment is not None:
+        target, key = DeploymentRecord.by_environment, environment
     else:
         target, key = DeploymentRecord.by_list, LIST_PK
-        if environment is not None:
-            conditions.append(DeploymentRecord.environment == environment)
-    return query_page(target, key, limit=limit, start_key=start_key,
-                      filter_condition=conditions[0] if conditions else None)
+    return query_filled_page(target, key, limit=limit, start_key=start_key, filter_condition=residual,
+                             max_examined=MAX_EXAMINED)
 
 
 def earlier_in_environment(service_id: str, environment: str, before_sort_key: str, page_size: int = 50):

@@ -16,6 +16,7 @@ PROBE = "idp-health-probe"  # no item has this key: the probe reads nothing and 
 # Every table and its key attributes (infrastructure/template.json; a test holds this to it).
 TABLE_KEYS = {
     "users": ("id",), "uniques": ("pk",), "audit": ("id",), "counters": ("pk",), "services": ("id",),
+    "service-tags": ("tag", "sort_key"),
     "deployments": ("id",), "logs": ("service_id", "sort_key"), "flags": ("key",), "sdk-keys": ("id",),
     "idempotency": ("id",), "alerts": ("id",),
 }

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
+from chalicelib.storage import base
 from chalicelib.storage.base import TableModel, region, table_name
 
 # Every counter attribute a day or hour item may carry.
@@ -26,9 +27,6 @@ LOGINS_SUCCEEDED = "logins_succeeded"
 LOGINS_FAILED = "logins_failed"
 FIELDS = (DEPLOYMENTS_SUCCESS, DEPLOYMENTS_FAILED, DEPLOYMENTS_CANCELLED, DEPLOYMENTS_TRIGGERED,
           SERVICES_REGISTERED, FLAGS_CREATED, FLAGS_CHANGED, LOGINS_SUCCEEDED, LOGINS_FAILED)
-
-BATCH_GET_LIMIT = 100  # keys per BatchGetItem
-
 
 class PeriodCounter(TableModel):
     """One day or one hour of counters (the same table as the login throttles and admin count)."""
@@ -80,11 +78,5 @@ def values(record: PeriodCounter | None) -> dict[str, int]:
 
 
 def get_many(keys: list[str]) -> dict[str, PeriodCounter]:
-    """The existing items among ``keys``, by key: one BatchGetItem per 100 keys (plus retries of
-    unprocessed keys, which pynamodb does), never a Scan. Missing items are simply absent."""
-    found: dict[str, PeriodCounter] = {}
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), BATCH_GET_LIMIT):
-        for record in PeriodCounter.batch_get(unique[start:start + BATCH_GET_LIMIT]):
-            found[record.pk] = record
-    return found
+    """The existing items among ``keys``, by key (one BatchGetItem per 100 keys, never a Scan)."""
+    return base.get_many(PeriodCounter, keys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
+from chalicelib.storage.base import get_many as get_many_items
 
 LIST_PK = "user"
 
@@ -79,3 +80,8 @@ def list_page(limit: int, start_key: dict | None) -> Page[UserRecord]:
 
 def get_counter(key: str) -> CounterRecord | None:
     return CounterRecord.find(key)
+
+
+def get_many(user_ids: list[str]) -> dict[str, UserRecord]:
+    """The existing users among ``user_ids``, by id: one BatchGetItem (up to 100 ids)."""
+    return get_many_items(UserRecord, user_ids)
