@@ -35,28 +35,3 @@ export interface PendingPaths {
     trace?: never;
   };
 }
-
-/**
- * Fields of api.md that the API is gaining on another branch (service `environments`, deployment
- * `cancelled_by`). Read through src/deployments/state.ts, which works with or without them in the
- * generated schema; delete these once `npm run gen:api` produces them.
- */
-export interface PendingEnvironmentState {
-  active_deployment_id: string | null;
-  last_deployment: {
-    id: string;
-    status: string;
-    version: string;
-    environment: string;
-    finished_at: string | null;
-  } | null;
-  health: "unknown" | "healthy" | "degraded";
-}
-
-export interface PendingServiceFields {
-  environments?: Record<"development" | "staging" | "production", PendingEnvironmentState>;
-}
-
-export interface PendingDeploymentFields {
-  cancelled_by?: string | null;
-}

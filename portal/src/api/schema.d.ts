@@ -48,7 +48,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit entries, newest first (non-admins: only their own) */
+        /**
+         * Audit entries, newest first (non-admins: only their own)
+         * @description Filters combine (all must hold). The most selective one given is served by its index (`resource_id`, else `actor_id`, else `action`, else `resource_type`), `since`/`until` by the index's time order, and the rest filter it. A filtered page is full (`limit` items) whenever that many match further on: it reads on until then, at most 1000 entries per request, and only when that bound is hit is a page short (or empty) with a `next_cursor` to continue from.
+         */
         get: operations["list_audit"];
         put?: never;
         post?: never;
@@ -116,7 +119,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List deployments, newest first */
+        /**
+         * List deployments, newest first
+         * @description Filtered pages are full: a page holds `limit` items whenever that many match further on. Every filter and combination is served from an index, except `status` together with `service_id`: that one reads on through at most 1000 of the service's deployments per request, and only when that bound is reached is a page short (or empty) with a `next_cursor` to read on from.
+         */
         get: operations["list_deployments"];
         put?: never;
         /**
@@ -375,6 +381,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user directory: id, name and email of every user
+         * @description Newest first; with `ids`, those users in the order given. Roles and account state are not shown here (see /users, admins only).
+         */
+        get: operations["list_people"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sdk-keys": {
         parameters: {
             query?: never;
@@ -417,7 +443,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List services, newest first */
+        /**
+         * List services, newest first
+         * @description Filters combine (all must hold). Each is served from an index key: `name` by the unique-name guard, `tag` by the tag index, `owner_id` and `lifecycle` by their own indexes; the first of those given serves the page and the others filter it. A filtered page is full (`limit` items) whenever that many match further on: it reads on until then, at most 1000 services per request, and only when that bound is hit is a page short (or empty) with a `next_cursor` to continue from.
+         */
         get: operations["list_services"];
         put?: never;
         /**
@@ -815,6 +844,11 @@ export interface components {
         };
         /** Deployment */
         Deployment: {
+            /**
+             * Cancelled By
+             * @description The id of the user who cancelled it, else null.
+             */
+            cancelled_by: string | null;
             /** Created At */
             created_at: string;
             /**
@@ -878,6 +912,34 @@ export interface components {
              * @description Deployments started (POST /deployments, rollbacks).
              */
             triggered: number;
+        };
+        /**
+         * EnvironmentState
+         * @description One environment of a service, from that environment's deployments only.
+         */
+        EnvironmentState: {
+            /**
+             * Active Deployment Id
+             * @description The `PENDING` or `RUNNING` deployment holding this environment's slot, else null.
+             */
+            active_deployment_id: string | null;
+            /**
+             * Health
+             * @description `unknown` until a deployment to this environment finished `SUCCESS` or `FAILED`, then `healthy` or `degraded` after the newest of those (`CANCELLED` leaves it unchanged).
+             * @enum {string}
+             */
+            health: "unknown" | "healthy" | "degraded";
+            /** @description The newest deployment to this environment that reached a terminal status, else null. */
+            last_deployment: components["schemas"]["LastDeployment"] | null;
+        };
+        /**
+         * Environments
+         * @description Always all three environments.
+         */
+        Environments: {
+            development: components["schemas"]["EnvironmentState"];
+            production: components["schemas"]["EnvironmentState"];
+            staging: components["schemas"]["EnvironmentState"];
         };
         /** EvaluationResult */
         EvaluationResult: {
@@ -947,14 +1009,20 @@ export interface components {
         };
         /** LastDeployment */
         LastDeployment: {
-            /** Environment */
-            environment: string;
+            /**
+             * Environment
+             * @enum {string}
+             */
+            environment: "development" | "staging" | "production";
             /** Finished At */
             finished_at: string | null;
             /** Id */
             id: string;
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "SUCCESS" | "FAILED" | "CANCELLED";
             /** Version */
             version: string;
         };
@@ -1157,6 +1225,13 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** Page[Person] */
+        Page_Person_: {
+            /** Items */
+            items: components["schemas"]["Person"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[SdkKey] */
         Page_SdkKey_: {
             /** Items */
@@ -1177,6 +1252,18 @@ export interface components {
             items: components["schemas"]["User"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** Person */
+        Person: {
+            /** Email */
+            email: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
         };
         /**
          * Problem
@@ -1229,14 +1316,17 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /** @description Each environment's own slot, newest finished deployment and health. Once a deployment reads terminal, these (and the fields above) already name it. */
+            environments: components["schemas"]["Environments"];
             /**
              * Health
+             * @description After the newest deployment of any environment that finished `SUCCESS` (`healthy`) or `FAILED` (`degraded`); `unknown` before.
              * @enum {string}
              */
             health: "unknown" | "healthy" | "degraded";
             /** Id */
             id: string;
-            /** @description The newest deployment that reached a terminal status. */
+            /** @description The newest deployment of any environment that reached a terminal status. */
             last_deployment: components["schemas"]["LastDeployment"] | null;
             /**
              * Lifecycle
@@ -1708,11 +1798,17 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from `next_cursor`. */
                 cursor?: string;
+                /** @description Entries made by this user (non-admins: only their own id; another is a 403). */
                 actor_id?: string;
+                /** @description Entries of this action. */
                 action?: "auth.login" | "auth.login_failed" | "auth.password_change" | "user.create" | "user.update" | "user.delete" | "service.create" | "service.update" | "service.delete" | "deployment.trigger" | "deployment.cancel" | "deployment.rollback" | "flag.create" | "flag.update" | "flag.delete" | "sdk_key.create" | "sdk_key.delete" | "alert.ack";
+                /** @description Entries about this kind of resource. */
                 resource_type?: "user" | "service" | "deployment" | "flag" | "sdk_key" | "alert";
+                /** @description Entries about this resource (a flag: its key). */
                 resource_id?: string;
+                /** @description Entries at or after this instant. */
                 since?: string;
+                /** @description Entries at or before this instant. */
                 until?: string;
             };
             header?: never;
@@ -2047,8 +2143,11 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from `next_cursor`. */
                 cursor?: string;
+                /** @description Only this service's deployments. */
                 service_id?: string;
+                /** @description Only deployments in this status (at the time of reading). */
                 status?: "PENDING" | "RUNNING" | "SUCCESS" | "FAILED" | "CANCELLED";
+                /** @description Only deployments to this environment. */
                 environment?: "development" | "staging" | "production";
             };
             header?: never;
@@ -3750,6 +3849,96 @@ export interface operations {
             };
         };
     };
+    list_people: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor`. */
+                cursor?: string;
+                /** @description Comma-separated user ids (up to 100), resolved with one read. The page lists those users in the order given (a repeated id once); an id that names no user is simply absent, never an error. `limit` and `cursor` page through them as through any list. */
+                ids?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user directory: id, name and email of every user */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Person_"];
+                };
+            };
+            /** @description Malformed JSON, wrong types, unknown or out-of-range values, a repeated or oversized query parameter, a forged cursor (the field is named in `errors`). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials; unknown or disabled user. */
+            401: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but the role or ownership rule forbids it (an SDK key outside flag evaluation). */
+            403: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 65 536 bytes (checked before authentication). */
+            413: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not application/json. */
+            415: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_sdk_keys: {
         parameters: {
             query?: {
@@ -4018,6 +4207,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Only services owned by this user. */
                 owner_id?: string;
+                /** @description Only services in this lifecycle. */
+                lifecycle?: "experimental" | "production" | "deprecated";
+                /** @description Only services carrying this tag (one tag, exact match). */
+                tag?: string;
+                /** @description The service with exactly this name: a page of 0 or 1 item, never a cursor. */
+                name?: string;
             };
             header?: never;
             path?: never;

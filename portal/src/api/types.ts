@@ -15,6 +15,7 @@ export type DeploymentStatus = Deployment["status"];
 export type Step = Schemas["Step"];
 export type StepStatus = Step["status"];
 export type LastDeployment = Schemas["LastDeployment"];
+export type EnvironmentState = Schemas["EnvironmentState"];
 export type LogLine = Schemas["LogLine"];
 export type LogLevel = LogLine["level"];
 export type Alert = Schemas["Alert"];

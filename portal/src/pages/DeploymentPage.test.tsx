@@ -12,9 +12,9 @@ import {
   SERVICE_ID,
   STEP_NAMES,
   steps,
-  type FullDeployment,
 } from "../test/deployments";
 import { renderApp } from "../test/render";
+import type { Deployment } from "../api/types";
 
 const URL_ = `/deployments/${DEPLOYMENT_ID}`;
 
@@ -108,7 +108,7 @@ describe("the deployment page", () => {
   });
 
   it("cancels a running deployment and says who cancelled it, by name", async () => {
-    let current: FullDeployment = aDeployment({ status: "RUNNING", steps: steps("running"), finished_at: null });
+    let current: Deployment = aDeployment({ status: "RUNNING", steps: steps("running"), finished_at: null });
     const api = fakeApi(
       handlers(() => current, {
         [`POST /deployments/${DEPLOYMENT_ID}/cancel`]: () => {

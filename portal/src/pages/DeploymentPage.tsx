@@ -14,7 +14,6 @@ import type { Deployment } from "../api/types";
 import { hasRole } from "../auth/roles";
 import { useUser } from "../auth/user-context";
 import { LogTable, StatusText, StepList, Time } from "../deployments/DeploymentParts";
-import { cancelledBy } from "../deployments/state";
 import { ErrorDisplay } from "../components/ErrorDisplay";
 import { LoadMore } from "../components/LoadMore";
 import { Page } from "../components/Page";
@@ -44,7 +43,7 @@ function DeploymentView({ deployment }: { deployment: Deployment }) {
   useRefreshWhenSettled(active);
   const service = useService(deployment.service_id);
   const canOperate = hasRole(user, "developer");
-  const cancellerId = cancelledBy(deployment);
+  const cancellerId = deployment.cancelled_by;
   const people = usePeople([deployment.triggered_by, cancellerId]);
   const serviceName = service.data?.name ?? (service.isError ? "Deployment" : "…");
 

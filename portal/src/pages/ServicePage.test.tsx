@@ -11,16 +11,16 @@ import {
   peopleHandler,
   SERVICE_ID,
   steps,
-  type FullService,
 } from "../test/deployments";
 import { renderApp } from "../test/render";
+import type { Service } from "../api/types";
 
 const URL_ = `/services/${SERVICE_ID}`;
 const NEW_ID = "de000000-0000-4000-8000-0000000000aa";
 
 const other = { ...developer, id: "00000000-0000-4000-8000-000000000009", name: "Omar Other", email: "other@example.com" };
 
-const stagingDone: FullService = aService({
+const stagingDone: Service = aService({
   health: "healthy",
   last_deployment: { id: DEPLOYMENT_ID, status: "SUCCESS", version: "v1.0.0", environment: "staging", finished_at: "2026-12-01T10:00:06Z" },
   environments: {
@@ -194,6 +194,35 @@ describe("the service page", () => {
     expect(screen.queryByRole("button", { name: "Delete service" })).not.toBeInTheDocument();
   });
 
+  it("its owner edits it: PATCH with the version read; a stale version shows the API's message", async () => {
+    let stale = true;
+    let current = stagingDone;
+    const patches: unknown[] = [];
+    const patch: Handler = async (request) => {
+      const body = (await request.json()) as { description?: string };
+      patches.push(body);
+      if (stale) return problem(409, "checkout-api was changed by someone else (version 4); reload and try again");
+      current = { ...current, description: body.description ?? "", version: 4 };
+      return current;
+    };
+    fakeApi(handlers(developer, { [`PATCH /services/${SERVICE_ID}`]: patch }, () => current));
+    renderApp(URL_, { token: "t" });
+    await userEvent.click(await screen.findByRole("button", { name: "Edit" }, { timeout: 3_000 }));
+    const description = screen.getByRole("textbox", { name: "Description" });
+    await userEvent.clear(description);
+    await userEvent.type(description, "Faster");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("changed by someone else");
+    expect(description).toHaveValue("Faster"); // nothing typed is lost
+    expect(patches).toEqual([{ description: "Faster", version: 3 }]);
+
+    stale = false;
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Faster")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Save" })).not.toBeInTheDocument();
+  });
+
   it("its owner deletes it after confirming; a 409 shows the API's detail", async () => {
     let refuse = true;
     const api = fakeApi(
@@ -218,7 +247,7 @@ describe("the service page", () => {
   it("follows an active deployment: polls the board and the logs, and stops when none is active", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     let reads = 0;
-    const running: FullService = aService({
+    const running: Service = aService({
       active_deployment_id: NEW_ID,
       environments: {
         development: { active_deployment_id: null, last_deployment: null, health: "unknown" },

@@ -8,8 +8,9 @@ import { ENVIRONMENTS, LOG_LEVELS, type Environment, type LogLevel, type Service
 import { canManageService, hasRole } from "../auth/roles";
 import { useUser } from "../auth/user-context";
 import { DeployForm } from "../deployments/DeployForm";
+import { ServiceForm } from "../services/ServiceForm";
 import { LogTable, StatusText, Time } from "../deployments/DeploymentParts";
-import { environmentState, hasActiveDeployment } from "../deployments/state";
+import { hasActiveDeployment } from "../deployments/state";
 import { ErrorDisplay } from "../components/ErrorDisplay";
 import { FormField } from "../components/FormField";
 import { LoadMore } from "../components/LoadMore";
@@ -33,21 +34,29 @@ export default function ServicePage() {
         </Page>
       }
     >
-      {(data) => <ServiceView key={data.id} service={data} />}
+      {(data) => <ServiceView key={data.id} service={data} reload={() => void service.refetch()} />}
     </QueryState>
   );
 }
 
 type Panel = "none" | "deploy" | "edit" | "delete";
 
-function ServiceView({ service }: { service: Service }) {
+function ServiceView({ service, reload }: { service: Service; reload: () => void }) {
   const user = useUser();
   const [panel, setPanel] = useState<Panel>("none");
+  // Edit works on the service as it was when the form opened: its `version` is what we read, so
+  // a save after someone else's is the API's 409, never a silent overwrite (the page may re-poll).
+  const [editing, setEditing] = useState<Service | null>(null);
   const active = hasActiveDeployment(service);
   useRefreshWhenSettled(active);
   const canDeploy = hasRole(user, "developer");
   const canManage = canManageService(user, service);
   const close = () => setPanel("none");
+  const closeEdit = () => {
+    setPanel("none");
+    setEditing(null);
+    reload(); // after a stale-version refusal, the next Edit starts from the saved state
+  };
 
   return (
     <Page
@@ -57,6 +66,19 @@ function ServiceView({ service }: { service: Service }) {
           {canDeploy && (
             <button type="button" aria-expanded={panel === "deploy"} onClick={() => setPanel("deploy")}>
               Deploy
+            </button>
+          )}
+          {canManage && (
+            <button
+              type="button"
+              className="secondary"
+              aria-expanded={panel === "edit"}
+              onClick={() => {
+                setEditing(service);
+                setPanel("edit");
+              }}
+            >
+              Edit
             </button>
           )}
           {canManage && panel !== "delete" && (
@@ -69,6 +91,12 @@ function ServiceView({ service }: { service: Service }) {
     >
       {panel === "deploy" && <DeployForm service={service} onClose={close} />}
       {panel === "delete" && <DeleteService service={service} onClose={close} />}
+      {panel === "edit" && editing && (
+        <div className="panel">
+          <h2>Edit {service.name}</h2>
+          <ServiceForm service={editing} onSaved={() => setPanel("none")} onCancel={closeEdit} />
+        </div>
+      )}
       <ServiceFacts service={service} />
       <EnvironmentBoard service={service} />
       <ServiceDeployments serviceId={service.id} follow={active} />
@@ -129,7 +157,7 @@ function EnvironmentBoard({ service }: { service: Service }) {
 }
 
 function EnvironmentCard({ service, environment }: { service: Service; environment: Environment }) {
-  const state = environmentState(service, environment);
+  const state = service.environments[environment];
   const headingId = `environment-${environment}`;
   return (
     <section aria-labelledby={headingId} className="card">

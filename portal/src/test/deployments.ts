@@ -1,18 +1,15 @@
 /** Services, deployments and log lines as the API sends them, for the pages' tests. */
-import type { PendingDeploymentFields, PendingEnvironmentState, PendingServiceFields } from "../api/pending";
-import type { Deployment, Environment, LogLine, Service, Step, StepStatus } from "../api/types";
+import type { Deployment, EnvironmentState, LogLine, Service, Step, StepStatus } from "../api/types";
 import { developer } from "./api";
 
 export const SERVICE_ID = "5e7c1a4e-0000-4000-8000-000000000001";
 export const DEPLOYMENT_ID = "de000000-0000-4000-8000-000000000001";
 export const STEP_NAMES = ["Pull code", "Install dependencies", "Run tests", "Build", "Deploy", "Health check"];
 
-export type FullService = Service & PendingServiceFields;
-export type FullDeployment = Deployment & PendingDeploymentFields;
 
-const idle: PendingEnvironmentState = { active_deployment_id: null, last_deployment: null, health: "unknown" };
+const idle: EnvironmentState = { active_deployment_id: null, last_deployment: null, health: "unknown" };
 
-export function aService(overrides: Partial<FullService> = {}): FullService {
+export function aService(overrides: Partial<Service> = {}): Service {
   return {
     id: SERVICE_ID,
     name: "checkout-api",
@@ -43,12 +40,12 @@ export function steps(...statuses: StepStatus[]): Step[] {
   });
 }
 
-export function aDeployment(overrides: Partial<FullDeployment> = {}): FullDeployment {
+export function aDeployment(overrides: Partial<Deployment> = {}): Deployment {
   return {
     id: DEPLOYMENT_ID,
     service_id: SERVICE_ID,
     version: "v1.0.0",
-    environment: "production" as Environment,
+    environment: "production",
     status: "SUCCESS",
     triggered_by: developer.id,
     cancelled_by: null,
