@@ -17,11 +17,16 @@ export function useServices() {
   });
 }
 
-/** One service (GET /services/{id}); a 404 is an ApiError with status 404 (see isNotFound). */
-export function useService(id: string) {
+/**
+ * One service (GET /services/{id}); a 404 is an ApiError with status 404 (see isNotFound).
+ * `pollMs(service)` re-reads it while that returns a number (e.g. while a deployment is active).
+ */
+export function useService(id: string, pollMs?: (service: Service | undefined) => number | false) {
   return useQuery({
     queryKey: serviceKey(id),
     queryFn: () => unwrap(api.GET("/services/{service_id}", { params: { path: { service_id: id } } })),
+    enabled: id !== "",
+    refetchInterval: pollMs ? (query) => pollMs(query.state.data) : false,
   });
 }
 
