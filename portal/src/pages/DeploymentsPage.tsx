@@ -41,7 +41,8 @@ export default function DeploymentsPage() {
         else next.delete(name);
         return next;
       },
-      { replace: true },
+      // Rendered at once, not in a transition: the next change (or keystroke) builds on this one.
+      { replace: true, flushSync: true },
     );
   }
 

@@ -93,7 +93,8 @@ function Catalog({ services }: { services: Service[] }) {
         else next.delete(name);
         return next;
       },
-      { replace: true },
+      // Rendered at once, not in a transition: the next change (or keystroke) builds on this one.
+      { replace: true, flushSync: true },
     );
 
   const owners = useMemo(
@@ -119,7 +120,8 @@ function Catalog({ services }: { services: Service[] }) {
         next.set("dir", direction);
         return next;
       },
-      { replace: true },
+      // Rendered at once, not in a transition: the next change (or keystroke) builds on this one.
+      { replace: true, flushSync: true },
     );
   }
 
