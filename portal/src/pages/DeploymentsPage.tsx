@@ -1,5 +1,6 @@
 import { useMemo } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
+import { useUrlFilters } from "../hooks/useUrlFilters";
 import { useDeploymentList, type DeploymentFilters } from "../api/hooks/useDeployments";
 import { useServices } from "../api/hooks/useServices";
 import { DEPLOYMENT_STATUSES, ENVIRONMENTS, type DeploymentStatus, type Environment } from "../api/types";
@@ -19,7 +20,7 @@ const oneOf = <T extends string>(value: string | null, allowed: readonly T[]): T
  * names come from the whole catalog (one cached query), never a call per row.
  */
 export default function DeploymentsPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, setParam] = useUrlFilters();
   const filters: DeploymentFilters = {
     status: oneOf<DeploymentStatus>(params.get("status"), DEPLOYMENT_STATUSES),
     environment: oneOf<Environment>(params.get("environment"), ENVIRONMENTS),
@@ -33,18 +34,7 @@ export default function DeploymentsPage() {
   );
   const nameOf = useMemo(() => new Map((services.data ?? []).map((service) => [service.id, service.name])), [services.data]);
 
-  function setFilter(name: keyof DeploymentFilters, value: string) {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        return next;
-      },
-      // Rendered at once, not in a transition: the next change (or keystroke) builds on this one.
-      { replace: true, flushSync: true },
-    );
-  }
+  const setFilter = (name: keyof DeploymentFilters, value: string) => setParam(name, value);
 
   const rows = deployments.data?.pages.flatMap((page) => page.items) ?? [];
   return (

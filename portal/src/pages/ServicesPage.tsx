@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { usePeople } from "../api/hooks/usePeople";
 import { useServices } from "../api/hooks/useServices";
 import { LIFECYCLES, type Service } from "../api/types";
@@ -9,6 +9,7 @@ import { Page } from "../components/Page";
 import { QueryState } from "../components/QueryState";
 import { allTags, matches, sortServices, type Sort, type SortKey } from "../services/catalog";
 import { ServiceForm } from "../services/ServiceForm";
+import { useUrlFilters } from "../hooks/useUrlFilters";
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: "name", label: "Name" },
@@ -70,7 +71,7 @@ export default function ServicesPage() {
 
 function Catalog({ services }: { services: Service[] }) {
   const user = useUser();
-  const [params, setParams] = useSearchParams();
+  const [params, setParam] = useUrlFilters();
   const people = usePeople(useMemo(() => services.map((service) => service.owner_id), [services]));
   const filters = {
     search: params.get("q") ?? "",
@@ -83,19 +84,6 @@ function Catalog({ services }: { services: Service[] }) {
     key: (COLUMNS.find((column) => column.key === params.get("sort"))?.key ?? "name"),
     direction: params.get("dir") === "descending" ? "descending" : "ascending",
   };
-
-  // Filters live in the URL: a reload or a shared link shows the same view.
-  const setParam = (name: string, value: string) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        return next;
-      },
-      // Rendered at once, not in a transition: the next change (or keystroke) builds on this one.
-      { replace: true, flushSync: true },
-    );
 
   const owners = useMemo(
     () =>
@@ -113,16 +101,8 @@ function Catalog({ services }: { services: Service[] }) {
 
   function sortBy(key: SortKey) {
     const direction = sort.key === key && sort.direction === "ascending" ? "descending" : "ascending";
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        next.set("sort", key);
-        next.set("dir", direction);
-        return next;
-      },
-      // Rendered at once, not in a transition: the next change (or keystroke) builds on this one.
-      { replace: true, flushSync: true },
-    );
+    setParam("sort", key);
+    setParam("dir", direction);
   }
 
   return (
