@@ -8,7 +8,8 @@ prints a table and writes bench/results.json.
 Figures: cold start against a bare Chalice app; AWS calls per route (every route of the route
 table); items DynamoDB examines for the first page of every list at two table sizes; handler
 latency with the data store's share apart; peak memory; the deployment orchestration's overhead;
-the flag evaluator against the bucketing schemes of LaunchDarkly and Unleash.
+the flag evaluator against the bucketing schemes of LaunchDarkly and Unleash; the portal in chromium
+(first-visit size, API calls per page, Lighthouse scores).
 
 Exits non-zero when any figure cannot be measured: no made-up or default numbers.
 """
@@ -314,6 +315,13 @@ def main() -> int:
             results.fail("flags_vs_peers", f"{type(error).__name__}: {error}")
     finally:
         stack.stop()
+    log("portal in chromium: first-visit size, API calls per page, lighthouse")
+    try:
+        import bench_portal
+
+        bench_portal.measure(results, log, tiny=args.tiny)
+    except Exception as error:  # noqa: BLE001 - reported, and the exit is non-zero
+        results.fail("portal", f"{type(error).__name__}: {error}")
 
     report = {
         "command": "scripts/bench" + (" --tiny" if args.tiny else ""),

@@ -783,6 +783,19 @@ def render_table(report: dict) -> str:
         for peer in ("launchdarkly", "unleash"):
             row = p["peers"][peer]
             line(f"  {row['scheme']}", f"{row['per_s']:,.0f}  ours / theirs x{row['ours_vs_theirs']:.2f}")
+    if "portal" in f:
+        portal = f["portal"]
+        size = portal["first_visit_services"]
+        out.append("")
+        within = size["total_gzip_kb"] <= size["aim_kb"]
+        line("portal: JS + CSS of a first visit of /services", f"{size['total_gzip_kb']} KB gzip (JS {size['js_gzip_kb']}, "
+             f"CSS {size['css_gzip_kb']})  aim <= {size['aim_kb']}  {'OK' if within else 'MISS'}")
+        for page, row in portal["lighthouse"].items():
+            ok = min(row["performance"], row["accessibility"]) >= portal["score_aim"]
+            line(f"  lighthouse {page}", f"performance {row['performance']}, accessibility {row['accessibility']}  "
+                                         f"aim >= {portal['score_aim']}  {'OK' if ok else 'MISS'}")
+        line("  API calls, first view", ", ".join(f"{page} {row['count']}"
+                                                   for page, row in portal["api_calls_first_view"].items()))
     if report["missing"]:
         out.append("")
         for item in report["missing"]:

@@ -1,8 +1,9 @@
 """Run the whole platform on this machine: the AWS emulator, the resources from the template, the
-first admin, the scheduled jobs and the API under ``chalice local``. ``scripts/dev`` runs this in
+first admin, the scheduled jobs, the API under ``chalice local`` and the portal (built when its
+sources changed, served with ``/api/*`` forwarded to the API). ``scripts/dev`` runs this in
 the foreground; the end-to-end tests start it on free ports.
 
-Ctrl-C (SIGINT) or SIGTERM stops everything it started and frees both ports.
+Ctrl-C (SIGINT) or SIGTERM stops everything it started and frees its ports.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import urllib.error
 import urllib.request
 from contextlib import closing
 from pathlib import Path
+
+import portal_build
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_JWT_SECRET = "local-development-secret-not-for-aws-0123456789"  # local stack only
@@ -69,7 +72,8 @@ class DevStack:
     """The processes of one local stack. Use as a context manager or call start()/stop()."""
 
     def __init__(self, *, api_port: int | None = None, emulator_port: int | None = None, env: dict | None = None,
-                 log=None, table_prefix: str | None = None, serve_api: bool = True):
+                 log=None, table_prefix: str | None = None, serve_api: bool = True,
+                 portal_port: int | None = None):
         self.env = dict(os.environ if env is None else env)
         self.api_port = api_port or int(self.env.get("IDP_PORT", "8000"))
         self.emulator_port = emulator_port or int(self.env.get("IDP_EMULATOR_PORT", "4566"))
@@ -80,10 +84,15 @@ class DevStack:
         self.endpoint = self.env.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{self.emulator_port}"
         self.outputs: dict[str, str] = {}
         self.serve_api = serve_api  # False: only the emulator and the provisioned resources
+        self.portal_port = portal_port  # None: no portal (most end-to-end tests need only the API)
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.portal_port}"
 
     def app_env(self) -> dict:
         env = dict(self.env)
@@ -110,6 +119,11 @@ class DevStack:
 
     def start(self) -> DevStack:
         started = time.monotonic()
+        if self.portal_port is not None:
+            if port_open(self.portal_port):
+                raise RuntimeError(f"port {self.portal_port} is taken: set IDP_PORTAL_PORT or stop what runs there")
+            # First, so a missing Node.js is said before anything starts.
+            portal_build.ensure_built(log=self.log)
         if self.external_emulator:
             self.log(f"using the emulator at {self.endpoint} (AWS_ENDPOINT_URL)")
         else:
@@ -142,6 +156,11 @@ class DevStack:
         self._start_scheduler(env)
         self.log(f"API ready at {self.api_url} after {time.monotonic() - started:.1f}s")
         self.log(f"sign in: POST {self.api_url}/auth/login {report['sign_in']}")
+        if self.portal_port is not None:
+            portal = self._spawn("portal", [sys.executable, str(ROOT / "scripts" / "portal_server.py"), "--port",
+                                            str(self.portal_port), "--api", self.api_url], env)
+            wait_http(f"{self.portal_url}/api/health", 30, expect=(200, 503), process=portal)
+            self.log(f"portal ready at {self.portal_url}/ (sign in there with the same email and password)")
         return self
 
     def _start_scheduler(self, env: dict) -> None:
@@ -186,7 +205,8 @@ class DevStack:
 
 
 def main() -> int:
-    stack = DevStack()
+    portal = os.environ.get("IDP_PORTAL", "on") != "off"
+    stack = DevStack(portal_port=int(os.environ.get("IDP_PORTAL_PORT", "3000")) if portal else None)
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
@@ -200,7 +220,7 @@ def main() -> int:
     except KeyboardInterrupt:
         stack.log("stopping")
         return 0
-    except RuntimeError as error:  # a port taken, an emulator that cannot run deployments: said plainly
+    except RuntimeError as error:  # a port taken, no Node.js, an emulator that cannot run deployments: said plainly
         stack.log(f"cannot start: {error}")
         return 1
     finally:

@@ -14,15 +14,16 @@ E2E_ADMIN_PASSWORD = "e2e-admin-password"
 
 
 @contextlib.contextmanager
-def running_stack(name: str, **extra_env):
-    """A whole stack on free ports, stopped (with every process it started) however the test ends."""
+def running_stack(name: str, portal: bool = False, **extra_env):
+    """A whole stack on free ports, stopped (with every process it started) however the test ends;
+    with ``portal``, also the built portal served as ``scripts/dev`` serves it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env.pop("IDP_STATE_MACHINE_ARN", None)
     env.update({"IDP_ADMIN_EMAIL": E2E_ADMIN_EMAIL, "IDP_ADMIN_PASSWORD": E2E_ADMIN_PASSWORD,
                 "IDP_BCRYPT_ROUNDS": "4", "IDP_AUTH_CACHE_SECONDS": "0", "IDP_STEP_TIME_SCALE": "0",
                 "IDP_LOG_LEVEL": "WARNING", **extra_env})
     stack = DevStack(api_port=free_port(), emulator_port=free_port(), table_prefix=f"idp-e2e-{name}", env=env,
-                     log=lambda message: None)
+                     log=lambda message: None, portal_port=free_port() if portal else None)
     with stack:
         yield stack
 

@@ -14,7 +14,7 @@ import pytest
 from chalicelib.api.routing import ROUTES
 from tests.conftest import ROOT
 
-FIGURES = ("cold_start", "round_trips", "scale", "latency", "memory", "orchestration", "flags_vs_peers")
+FIGURES = ("cold_start", "round_trips", "scale", "latency", "memory", "orchestration", "flags_vs_peers", "portal")
 
 
 def test_every_route_has_a_benchmark_recipe_and_every_list_a_seeder():
@@ -50,4 +50,8 @@ def test_the_tiny_benchmark_produces_every_figure(tmp_path):
         "memory_requests"]}
     assert figures["orchestration"]["runs"] == 1 and figures["orchestration"]["per_run"][0]["status"] == "SUCCESS"
     assert set(figures["flags_vs_peers"]["peers"]) == {"launchdarkly", "unleash"}
+    portal = figures["portal"]
+    assert portal["first_visit_services"]["js_gzip_kb"] > 0
+    assert set(portal["lighthouse"]) == {"/login"} and 0 <= portal["lighthouse"]["/login"]["accessibility"] <= 100
+    assert all(row["count"] > 0 for row in portal["api_calls_first_view"].values())
     assert "cold start" in run.stdout and "AWS calls per request" in run.stdout

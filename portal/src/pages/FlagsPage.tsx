@@ -1,0 +1,5 @@
+import { Placeholder } from "../components/Page";
+
+export default function FlagsPage() {
+  return <Placeholder title="Flags" />;
+}

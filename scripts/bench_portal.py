@@ -1,0 +1,134 @@
+"""The portal's figures for scripts/bench, measured in Debian's chromium against a real local
+stack serving the built portal as ``scripts/dev`` does:
+
+- the JavaScript and CSS that a first visit reaching ``/services`` downloads (bytes on the wire,
+  gzip, as the portal server and CloudFront send them), against the 150 KB aim;
+- the API calls the first view of each page of part 1 makes (the browser tests' network log);
+- Lighthouse's performance and accessibility scores for ``/login``, ``/services`` and
+  ``/services/{id}`` (npm ``lighthouse``, installed into ``out/bench-tools`` on first use, with
+  ``CHROME_PATH`` set to that chromium), against the aim of 95 for both.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOOLS = ROOT / "out" / "bench-tools"
+LIGHTHOUSE_VERSION = "13.5.0"
+SIZE_AIM_KB = 150
+SCORE_AIM = 95
+PASSWORD = "bench-portal-password"
+
+
+def _lighthouse(portal_url: str, email: str, paths: list[str]) -> dict:
+    npm = shutil.which("npm")
+    if not npm:
+        raise RuntimeError("npm is needed for Lighthouse")
+    if not (TOOLS / "node_modules" / "lighthouse").is_dir():
+        TOOLS.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "install", "--prefix", str(TOOLS), "--no-audit", "--no-fund", "--loglevel=error",
+                        f"lighthouse@{LIGHTHOUSE_VERSION}"], check=True, capture_output=True, timeout=600)
+    # An ES module finds its packages next to itself, so the script runs from the tools folder.
+    script = TOOLS / "lighthouse.mjs"
+    shutil.copyfile(ROOT / "bench" / "lighthouse.mjs", script)
+    from tests.browser import chromium_path
+
+    env = {**os.environ, "CHROME_PATH": chromium_path()}
+    run = subprocess.run(["node", str(script), portal_url, email, PASSWORD, *paths], env=env, capture_output=True,
+                         text=True, timeout=900)
+    if run.returncode != 0:
+        raise RuntimeError(f"lighthouse failed: {run.stderr[-1500:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def _first_visit_bytes(browser, portal_url: str, email: str) -> dict:
+    """JS and CSS over the wire from a fresh browser to a signed-in /services."""
+    from playwright.sync_api import expect
+
+    from tests.browser import sign_in, visit
+
+    sizes: dict[str, int] = {}
+    with visit(browser, portal_url) as tab:
+        def on_response(response):
+            kind = response.request.resource_type
+            if kind in ("script", "stylesheet"):
+                path = urlsplit(response.url).path
+                sizes[path] = response.request.sizes()["responseBodySize"]
+
+        tab.page.on("response", on_response)
+        tab.page.goto("/services")  # signed out: the app sends the visitor to /login first
+        sign_in(tab.page, email, PASSWORD)
+        expect(tab.page.get_by_role("searchbox", name="Search services")).to_be_visible()
+        tab.page.wait_for_load_state("networkidle")
+    js = sum(size for path, size in sizes.items() if path.endswith(".js"))
+    css = sum(size for path, size in sizes.items() if path.endswith(".css"))
+    return {"js_gzip_kb": round(js / 1024, 1), "css_gzip_kb": round(css / 1024, 1),
+            "total_gzip_kb": round((js + css) / 1024, 1), "aim_kb": SIZE_AIM_KB, "files": sizes}
+
+
+def _calls_per_first_view(browser, portal_url: str, email: str, urls: dict[str, str]) -> dict:
+    from playwright.sync_api import expect
+
+    from tests.browser import sign_in, visit
+
+    calls = {}
+    with visit(browser, portal_url) as tab:
+        sign_in(tab.page, email, PASSWORD)
+        for name, url in urls.items():
+            tab.page.goto("about:blank")
+            mark = len(tab.api_calls)
+            tab.page.goto(url)
+            expect(tab.page.get_by_role("heading", level=1).first).to_be_visible()
+            tab.page.wait_for_load_state("networkidle")
+            made = tab.calls_since(mark)
+            calls[name] = {"count": len(made), "calls": made}
+    return calls
+
+
+def measure(results, log, tiny: bool) -> None:
+    from devstack import DevStack, free_port
+
+    from tests.browser import chromium
+    from tests.e2e import http
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.pop("IDP_STATE_MACHINE_ARN", None)
+    env.update({"IDP_BCRYPT_ROUNDS": "4", "IDP_LOG_LEVEL": "WARNING", "IDP_STEP_TIME_SCALE": "0",
+                "IDP_ADMIN_EMAIL": "admin@example.com", "IDP_ADMIN_PASSWORD": PASSWORD,
+                "IDP_DEPLOY_SUCCESS_RATE": "100"})
+    email = "admin@example.com"
+    stack = DevStack(api_port=free_port(), emulator_port=free_port(), portal_port=free_port(),
+                     table_prefix="idp-bench-portal", env=env, log=lambda message: None)
+    with stack:
+        status, _, login = http("POST", f"{stack.api_url}/auth/login", {"email": email, "password": PASSWORD})
+        token = login["access_token"]
+        services = []
+        for index in range(10 if tiny else 100):  # a catalog of a real size: one full API page
+            status, _, body = http("POST", f"{stack.api_url}/services",
+                                   {"name": f"bench-service-{index:03d}", "description": f"service {index}",
+                                    "tags": ["bench"]}, token=token)
+            services.append(body)
+        status, _, deployment = http("POST", f"{stack.api_url}/deployments",
+                                     {"service_id": services[0]["id"], "version": "v1"}, token=token)
+        urls = {"/": "/", "/services": "/services", "/services/{id}": f"/services/{services[0]['id']}",
+                "/deployments": "/deployments", "/deployments/{id}": f"/deployments/{deployment['id']}",
+                "/account": "/account"}
+        log("portal: first-visit size and API calls per page (chromium)")
+        with chromium() as browser:
+            size = _first_visit_bytes(browser, stack.portal_url, email)
+            calls = _calls_per_first_view(browser, stack.portal_url, email, urls)
+        log("portal: lighthouse")
+        paths = ["/login"] if tiny else ["/login", "/services", f"/services/{services[0]['id']}"]
+        scores = _lighthouse(stack.portal_url, email, paths)
+    scores = {("/services/{id}" if path.startswith("/services/") else path): value for path, value in scores.items()}
+    results.put("portal", {"first_visit_services": size, "api_calls_first_view": calls, "lighthouse": scores,
+                           "lighthouse_version": LIGHTHOUSE_VERSION, "score_aim": SCORE_AIM,
+                           "lighthouse_settings": "defaults: mobile form factor, simulated throttling"})
