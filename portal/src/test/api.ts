@@ -29,7 +29,7 @@ export function fakeApi(handlers: Record<string, Handler>): FakeApi {
     callsTo: (route) => api.calls.filter((call) => `${call.method} ${call.path}` === route),
   };
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(new URL(String(input), "http://portal.test"), init);
+    const request = input instanceof Request ? input : new Request(new URL(String(input), window.location.origin), init);
     const url = new URL(request.url);
     if (!url.pathname.startsWith("/api/")) throw new Error(`the portal called a path outside /api: ${url.pathname}`);
     const path = url.pathname.slice("/api".length);
