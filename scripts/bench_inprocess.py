@@ -194,6 +194,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", "/auth/me"): Recipe(lambda w: Request("GET", "/auth/me", None, w.dev), 200, READ),
     ("POST", "/auth/password"): Recipe(_password_change, 204, WRITE, after=_relogin),
     ("GET", "/users"): Recipe(lambda w: Request("GET", "/users", None, w.admin), 200, READ),
+    ("GET", "/people"): Recipe(lambda w: Request("GET", "/people", None, w.dev), 200, READ),
     ("POST", "/users"): Recipe(lambda w: Request("POST", "/users", {"email": f"n-{uuid.uuid4().hex[:10]}@example.com",
                                                                     "name": "N", "password": "password-1234",
                                                                     "role": "viewer"}, w.admin), 201, WRITE),
@@ -453,6 +454,7 @@ def seeders(scale_service_id: str, scale_deployment_id: str) -> dict[str, Seeder
 def scale_cases(service_id: str, deployment_id: str) -> dict[str, tuple[str, str]]:
     return {
         "/users": ("users", "/users"),
+        "/people": ("users", "/people"),
         "/audit": ("audit", "/audit"),
         "/services": ("services", "/services"),
         "/services/{service_id}/deployments": ("deployments", f"/services/{service_id}/deployments"),

@@ -146,7 +146,10 @@ describe("the account page", () => {
     await userEvent.clear(current);
     await userEvent.type(current, "right-password");
     await userEvent.click(screen.getByRole("button", { name: "Change password" }));
-    expect(await screen.findByText(/Your password was changed/)).toBeInTheDocument();
+    // The API ended this token too: the person signs in again with the new password.
+    expect(await screen.findByText("Your password was changed — sign in again with the new one")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    expect(getToken()).toBeNull();
     expect(api.callsTo("POST /auth/password")).toHaveLength(2);
   });
 });

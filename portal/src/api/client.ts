@@ -5,7 +5,6 @@
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import type { paths } from "./schema";
-import type { PendingPaths } from "./pending";
 import { NetworkError, toApiError } from "./errors";
 import { expireSession, getToken } from "../auth/session";
 
@@ -27,7 +26,7 @@ const authMiddleware: Middleware = {
   },
 };
 
-export const api = createClient<paths & PendingPaths>({
+export const api = createClient<paths>({
   // Same origin, spelled out: Request objects need an absolute URL outside a browser (tests).
   baseUrl: `${window.location.origin}${API_BASE}`,
   // Resolved at call time, so tests can replace globalThis.fetch.
@@ -54,8 +53,9 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   }
   const { data, error, response } = result;
   if (!response.ok) {
-    // A proxy's "bad gateway" page means the API is not answering: a network failure to the person.
-    if ([502, 504].includes(response.status) && !isJson(response)) throw new NetworkError();
+    // The API answers every error in JSON; a 5xx page in anything else comes from a proxy or
+    // gateway in front of it (API down, timed out): to the person that is a network failure.
+    if (response.status >= 500 && !isJson(response)) throw new NetworkError();
     throw toApiError(response.status, error);
   }
   return data as T;

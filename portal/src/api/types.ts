@@ -21,7 +21,7 @@ export type LogLevel = LogLine["level"];
 export type Alert = Schemas["Alert"];
 export type MetricsSummary = Schemas["Summary"];
 export type Health = Schemas["Health"];
-export type { Person } from "./pending";
+export type Person = Schemas["Person"];
 
 export const LIFECYCLES: readonly Lifecycle[] = ["experimental", "production", "deprecated"];
 export const ENVIRONMENTS: readonly Environment[] = ["development", "staging", "production"];

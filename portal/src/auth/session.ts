@@ -7,6 +7,7 @@ import { useSyncExternalStore } from "react";
 
 const STORAGE_KEY = "idp.portal.token";
 export const EXPIRED_NOTICE = "Your session has expired — sign in again";
+export const PASSWORD_CHANGED_NOTICE = "Your password was changed — sign in again with the new one";
 
 interface SessionState {
   token: string | null;
@@ -42,9 +43,9 @@ export function startSession(token: string): void {
   update({ token, notice: null });
 }
 
-/** Sign-out: the token is forgotten everywhere. */
-export function endSession(): void {
-  update({ token: null, notice: null });
+/** Sign-out: the token is forgotten everywhere; `notice` is shown on the sign-in page. */
+export function endSession(notice: string | null = null): void {
+  update({ token: null, notice });
 }
 
 /** The API said 401 to a signed-in call: forget the token and tell the person why. */

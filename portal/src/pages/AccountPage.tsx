@@ -1,5 +1,7 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useChangePassword } from "../api/hooks/useMe";
+import { endSession, PASSWORD_CHANGED_NOTICE } from "../auth/session";
 import { useUser } from "../auth/user-context";
 import { ErrorDisplay } from "../components/ErrorDisplay";
 import { FormField } from "../components/FormField";
@@ -8,6 +10,7 @@ import { Page } from "../components/Page";
 export default function AccountPage() {
   const user = useUser();
   const change = useChangePassword();
+  const queryClient = useQueryClient();
   const [currentPassword, setCurrentPassword] = useState("");
   const [newPassword, setNewPassword] = useState("");
 
@@ -16,9 +19,10 @@ export default function AccountPage() {
     change.mutate(
       { current_password: currentPassword, new_password: newPassword },
       {
+        // The API ends every earlier token, this one too: sign in again (and come back here).
         onSuccess: () => {
-          setCurrentPassword("");
-          setNewPassword("");
+          queryClient.clear();
+          endSession(PASSWORD_CHANGED_NOTICE);
         },
       },
     );
@@ -42,11 +46,6 @@ export default function AccountPage() {
             onRetry={() => change.mutate({ current_password: currentPassword, new_password: newPassword })}
             placedFields={["current_password", "new_password"]}
           />
-          {change.isSuccess && (
-            <p role="status" className="success">
-              Your password was changed. Other sessions are signed out.
-            </p>
-          )}
           <FormField label="Current password" name="current_password" error={change.error}>
             {(control) => (
               <input

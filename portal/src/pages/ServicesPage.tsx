@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { usePeople } from "../api/hooks/usePeople";
 import { useServices } from "../api/hooks/useServices";
@@ -29,6 +29,11 @@ export default function ServicesPage() {
   const [creating, setCreating] = useState(false);
   const newButton = useRef<HTMLButtonElement>(null);
   const canCreate = hasRole(user, "developer");
+  const formHeading = useRef<HTMLHeadingElement>(null);
+  // Opening the form takes keyboard and screen-reader users to it.
+  useEffect(() => {
+    if (creating) formHeading.current?.focus();
+  }, [creating]);
 
   return (
     <Page
@@ -39,7 +44,6 @@ export default function ServicesPage() {
             ref={newButton}
             type="button"
             aria-expanded={creating}
-            aria-controls="new-service"
             onClick={() => setCreating((open) => !open)}
           >
             New service
@@ -50,7 +54,9 @@ export default function ServicesPage() {
       {/* The form takes the catalog's place while open: its Lifecycle and Owner are then the only ones. */}
       {creating ? (
         <section id="new-service" aria-labelledby="new-service-heading" className="card">
-          <h2 id="new-service-heading">New service</h2>
+          <h2 id="new-service-heading" ref={formHeading} tabIndex={-1}>
+            New service
+          </h2>
           <ServiceForm
             onSaved={(service) => void navigate(`/services/${service.id}`)}
             onCancel={() => {

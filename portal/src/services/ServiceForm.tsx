@@ -1,7 +1,15 @@
 import { useState, type FormEvent } from "react";
 import { useDirectory } from "../api/hooks/usePeople";
 import { useCreateService, useUpdateService } from "../api/hooks/useServices";
-import { LIFECYCLES, TIERS, type CreateServiceBody, type Lifecycle, type Service, type UpdateServiceBody } from "../api/types";
+import {
+  LIFECYCLES,
+  TIERS,
+  type CreateServiceBody,
+  type Lifecycle,
+  type Person,
+  type Service,
+  type UpdateServiceBody,
+} from "../api/types";
 import { hasRole } from "../auth/roles";
 import { useUser } from "../auth/user-context";
 import { ErrorDisplay } from "../components/ErrorDisplay";
@@ -66,6 +74,13 @@ function changes(service: Service, body: CreateServiceBody): UpdateServiceBody {
   if (JSON.stringify(body.tags) !== JSON.stringify(service.tags)) patch.tags = body.tags;
   if (body.owner_id && body.owner_id !== service.owner_id) patch.owner_id = body.owner_id;
   return patch;
+}
+
+/** The person's name; with the email only when another person has the same name. */
+function ownerLabel(person: Person, people: Person[]): string {
+  const name = person.name || person.email;
+  const shared = people.some((other) => other.id !== person.id && (other.name || other.email) === name);
+  return shared && person.email ? `${name} (${person.email})` : name;
 }
 
 /**
@@ -142,8 +157,7 @@ export function ServiceForm({ service, onSaved, onCancel }: ServiceFormProps) {
             <select {...control} value={values.owner_id} onChange={set("owner_id")}>
               {people.map((person) => (
                 <option key={person.id} value={person.id}>
-                  {person.name || person.email}
-                  {person.email && person.name ? ` (${person.email})` : ""}
+                  {ownerLabel(person, people)}
                 </option>
               ))}
             </select>

@@ -29,12 +29,13 @@ export function fakeApi(handlers: Record<string, Handler>): FakeApi {
     callsTo: (route) => api.calls.filter((call) => `${call.method} ${call.path}` === route),
   };
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(new URL(String(input), "http://portal.test"), init);
+    const request = input instanceof Request ? input : new Request(new URL(String(input), window.location.origin), init);
     const url = new URL(request.url);
     if (!url.pathname.startsWith("/api/")) throw new Error(`the portal called a path outside /api: ${url.pathname}`);
     const path = url.pathname.slice("/api".length);
     const method = request.method;
-    api.calls.push({ method, path, url, request });
+    // A copy, so a test can read the body a handler already read.
+    api.calls.push({ method, path, url, request: request.clone() });
     const handler = handlers[`${method} ${path}`];
     if (!handler) throw new Error(`unexpected call ${method} ${path}`);
     const answer = await handler(request, url);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createQueryClient } from "../queryClient";
 import { resetSessionForTests } from "../../auth/session";
 import { fakeApi, problem } from "../../test/api";
-import { ApiError } from "../errors";
+import { ApiError, NetworkError } from "../errors";
 import { usePeople } from "./usePeople";
 import { useService, useServices } from "./useServices";
 
@@ -68,5 +68,14 @@ describe("useServices", () => {
     await waitFor(() => expect(result.current.isError).toBe(true));
     expect(result.current.error).toBeInstanceOf(ApiError);
     expect((result.current.error as ApiError).status).toBe(404);
+  });
+});
+
+describe("errors that are not the API's", () => {
+  it("treats a gateway's non-JSON 5xx page as a network failure (Retry), not as the API's message", async () => {
+    fakeApi({ "GET /services/x": () => new Response("<html>Bad Gateway</html>", { status: 502, headers: { "Content-Type": "text/html" } }) });
+    const { result } = renderHook(() => useService("x"), { wrapper: wrapper() });
+    await waitFor(() => expect(result.current.isError).toBe(true), { timeout: 5000 });
+    expect(result.current.error).toBeInstanceOf(NetworkError);
   });
 });

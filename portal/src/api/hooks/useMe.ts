@@ -21,6 +21,8 @@ export function useSignIn() {
   return useMutation({
     mutationFn: async (credentials: { email: string; password: string }) => {
       const token = await unwrap(api.POST("/auth/login", { body: credentials }));
+      // A new session starts from an empty cache: nothing read with an earlier token is shown.
+      queryClient.clear();
       startSession(token.access_token);
       return queryClient.fetchQuery({
         queryKey: [...meKey, token.access_token],
