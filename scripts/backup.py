@@ -66,6 +66,24 @@ def dynamodb_client():
     return boto3.session.Session().client("dynamodb", region_name=region)
 
 
+def aws_problem(error: Exception) -> str | None:
+    """What to set when the stack cannot be reached: a sentence instead of botocore's traceback."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if isinstance(error, NoCredentialsError | NoRegionError):
+        return ("no AWS credentials. For the local stack set AWS_ENDPOINT_URL to its emulator "
+                "(AWS_ENDPOINT_URL=http://127.0.0.1:4566, the default of scripts/dev); for AWS, set credentials "
+                "(AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION, and "
+                "IDP_TABLE_PREFIX to the stage's prefix (e.g. idp-dev)")
+    if isinstance(error, EndpointConnectionError):
+        if endpoint:
+            return (f"nothing answers at AWS_ENDPOINT_URL={endpoint}: start the local stack (scripts/dev, or "
+                    "scripts/emulator) or point AWS_ENDPOINT_URL at it")
+        return f"cannot reach AWS ({error}); check AWS_REGION and the network"
+    return None
+
+
 def table_prefix() -> str:
     return os.environ.get("IDP_TABLE_PREFIX", "idp-local")
 
@@ -176,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         end = backup(output, prefix=prefix)
     except BackupError as error:
         print(f"backup failed: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        problem = aws_problem(error)
+        if problem is None:
+            raise
+        print(f"backup failed: {problem}", file=sys.stderr)
         return 2
     tables = ", ".join(f"{name} {count}" for name, count in end["counts"].items())
     print(f"backed up {end['items']} items of {len(end['counts'])} tables ({tables}) from {prefix} to {output}")

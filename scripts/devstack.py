@@ -65,15 +65,6 @@ def wait_http(url: str, timeout: float, expect=(200,), process: subprocess.Popen
     raise TimeoutError(f"{url} not ready after {timeout}s (last: {last})")
 
 
-def enable_stepfunctions_execution(endpoint: str) -> None:
-    """moto runs state machines only when told to, and must be told before they are created."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",  # noqa: S310
-                                     data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback only
-        pass
-
-
 class DevStack:
     """The processes of one local stack. Use as a context manager or call start()/stop()."""
 
@@ -127,11 +118,12 @@ class DevStack:
             self.log(f"starting moto server on {self.endpoint}")
             emulator = self._spawn("emulator", [sys.executable, str(ROOT / "scripts" / "emulator.py"), "--port",
                                                 str(self.emulator_port)], self.env)
-            wait_http(f"{self.endpoint}/moto-api/", 30, process=emulator)
-            enable_stepfunctions_execution(self.endpoint)
+            wait_http(f"{self.endpoint}/moto-api/", 30, process=emulator)  # execution on: emulator.py does it
         # Provisioning runs in its own process, with exactly the settings the API will get.
         result = subprocess.run([sys.executable, str(ROOT / "scripts" / "provision.py")], cwd=ROOT,
                                 env=self.app_env(), capture_output=True, text=True, timeout=180)
+        if result.returncode == 3:  # provision.py refused the emulator, and says why
+            raise RuntimeError(result.stderr.strip())
         if result.returncode != 0:
             raise RuntimeError(f"provisioning failed:\n{result.stderr[-4000:]}")
         report = json.loads(result.stdout)
@@ -149,6 +141,7 @@ class DevStack:
         wait_http(f"{self.api_url}/health", 60, process=api)
         self._start_scheduler(env)
         self.log(f"API ready at {self.api_url} after {time.monotonic() - started:.1f}s")
+        self.log(f"sign in: POST {self.api_url}/auth/login {report['sign_in']}")
         return self
 
     def _start_scheduler(self, env: dict) -> None:
@@ -207,6 +200,9 @@ def main() -> int:
     except KeyboardInterrupt:
         stack.log("stopping")
         return 0
+    except RuntimeError as error:  # a port taken, an emulator that cannot run deployments: said plainly
+        stack.log(f"cannot start: {error}")
+        return 1
     finally:
         stack.stop()
 

@@ -12,12 +12,21 @@ a new boto3 client for every DynamoDB task (tens of milliseconds each), so parse
 clients are kept; and ``$$.State.EnteredTime`` gets AWS's format (``2026-01-01T12:00:00.123Z``,
 milliseconds and ``Z``) instead of Python's ``isoformat()`` (microseconds and ``+00:00``).
 
-    python scripts/emulator.py --host 127.0.0.1 --port 4566
+Step Functions execution is switched on at start (``execution_on``), before anything can create
+a state machine, whoever starts the emulator: moto runs no executions otherwise, and machines
+created before it is switched on are never found by executions afterwards.
+
+    scripts/emulator --port 4566        # the project's virtualenv; or: python scripts/emulator.py
+
+It exits at once (status 1) when the port is taken, and stops on SIGTERM or SIGINT, even when
+started with those signals ignored (a background job of a non-interactive shell ignores SIGINT).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 import threading
 
 _LOCK = threading.RLock()
@@ -83,29 +92,64 @@ def tune_step_functions() -> None:
     state_module.datetime = types.SimpleNamespace(datetime=AwsDatetime, timezone=datetime.timezone)
 
 
-def main() -> None:
+def execution_on() -> None:
+    """What ``POST /moto-api/config`` with ``{"stepfunctions": {"execute_state_machine": true}}``
+    does, done in this process before the server listens."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.set_config({"stepfunctions": {"execute_state_machine": True}})
+
+
+class Stop(Exception):
+    """SIGTERM or SIGINT arrived."""
+
+
+def _stop(signum, _frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     # moto's Step Functions call the emulator's own DynamoDB at localhost:$MOTO_PORT (default 5000).
     os.environ["MOTO_PORT"] = str(args.port)
     make_dynamodb_atomic()
     tune_step_functions()
+    execution_on()
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log for every AWS call
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
-    server.start()
+    # Bind here, in the main thread: moto's ThreadedMotoServer binds in its thread and, when the
+    # port is taken, waits forever for a server that never starts. (werkzeug itself says "Port ...
+    # is in use" and exits 1 for that case; other bind errors come here.)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        server = make_server(args.host, args.port, DomainDispatcherApplication(create_backend_app), threaded=True,
+                             request_handler=MotoRequestHandler)
+    except OSError as error:
+        print(f"emulator: cannot listen on {args.host}:{args.port}: {error.strerror or error} "
+              "(choose another --port, or stop what runs there)", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(f"emulator: moto on http://{args.host}:{args.port} (Step Functions execution on)", file=sys.stderr,
+          flush=True)
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+        return 1  # the server thread died
+    except Stop:
+        return 0
     finally:
-        server.stop()
+        server.shutdown()
+        server.server_close()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

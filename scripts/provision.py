@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,22 +182,114 @@ def provision(*, table_prefix: str, stack_name: str | None = None, session=None)
     return outputs
 
 
-def ensure_first_admin() -> str:
-    """Create the first admin from IDP_ADMIN_EMAIL / IDP_ADMIN_PASSWORD, idempotently."""
+def wait_for_endpoint(endpoint: str, timeout: float = 30) -> bool:
+    """Whether something accepts connections at ``endpoint`` within ``timeout``: an emulator
+    started in the background a moment ago (``scripts/emulator ... &``) may not listen yet."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=1):
+                return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+
+class CannotExecute(RuntimeError):
+    """The emulator creates state machines but runs no executions."""
+
+
+def check_executions_run(session=None, timeout: float = 5) -> None:
+    """Run a one-state machine and wait for its result: a moto server started without Step
+    Functions execution (``moto_server``, or moto's own ``ThreadedMotoServer``) accepts
+    StartExecution and leaves it RUNNING forever, so every deployment would stay PENDING.
+    moto's ``/moto-api/config`` does not report the setting, hence the probe; LocalStack and AWS
+    pass it."""
+    import boto3
+
+    session = session or boto3.session.Session()
+    region = session.region_name or "us-east-1"
+    stepfunctions = session.client("stepfunctions", region_name=region)
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    nonce = uuid.uuid4().hex
+    machine = stepfunctions.create_state_machine(
+        name=f"idp-probe-{nonce}", roleArn=f"arn:aws:iam::{account}:role/idp-probe", type="STANDARD",
+        definition=json.dumps({"StartAt": "Probe", "States": {"Probe": {"Type": "Pass", "Result": nonce, "End": True}}}),
+    )["stateMachineArn"]
+    try:
+        execution = stepfunctions.start_execution(stateMachineArn=machine)["executionArn"]
+        deadline = time.monotonic() + timeout
+        while True:
+            described = stepfunctions.describe_execution(executionArn=execution)
+            if described["status"] == "SUCCEEDED" and nonce in (described.get("output") or ""):
+                return
+            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        stepfunctions.delete_state_machine(stateMachineArn=machine)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "AWS")
+    raise CannotExecute(
+        f"the emulator at {endpoint} runs no Step Functions executions (a test execution is still "
+        f"{described['status']} after {timeout:g}s), so every deployment would stay PENDING. A moto server must "
+        "switch execution on before any state machine exists: stop it and start scripts/emulator instead "
+        "(it does), or unset AWS_ENDPOINT_URL and let scripts/dev start its own.")
+
+
+LOCAL_DEFAULT_PASSWORD = "admin-password-change-me"  # documented in README.md; local stacks only
+
+
+def first_admin() -> dict:
+    """Create the first admin from IDP_ADMIN_EMAIL / IDP_ADMIN_PASSWORD, idempotently. Returns
+    ``message`` (where its password came from) and ``sign_in``: the login body, with the password
+    itself only when it is the documented local default (else a placeholder naming its source)."""
     sys.path.insert(0, str(ROOT))
+    from chalicelib.core.security import verify_password
     from chalicelib.domain.users import ensure_admin
+    from chalicelib.storage import users
 
     email = os.environ.get("IDP_ADMIN_EMAIL", "admin@example.com")
     password = os.environ.get("IDP_ADMIN_PASSWORD")
-    source = "IDP_ADMIN_PASSWORD"
-    if not password:
-        password, source = "admin-password-change-me", "the local default (set IDP_ADMIN_PASSWORD to choose one)"
+    if password:
+        source, shown = "IDP_ADMIN_PASSWORD", "<IDP_ADMIN_PASSWORD>"
+    else:
+        password, shown = LOCAL_DEFAULT_PASSWORD, LOCAL_DEFAULT_PASSWORD
+        source = f"the local default {LOCAL_DEFAULT_PASSWORD!r} (set IDP_ADMIN_PASSWORD to choose one)"
     _, created = ensure_admin(email, "Administrator", password)
-    verb = "created" if created else "already exists"
-    return f"first admin {email} {verb}; its password comes from {source}"
+    if created:
+        message = f"first admin {email} created; its password comes from {source}"
+    elif verify_password(password, users.get_by_email(email.lower()).password_hash):
+        message = f"first admin {email} already exists; its password is still the one from {source}"
+    else:  # e.g. a restored stack: the password is whatever that admin was given
+        message = (f"first admin {email} already exists with a password set earlier, not the one from {source} "
+                   "(an existing user's password is never changed here)")
+        shown = "<the password it was given earlier>"
+    return {"email": email, "message": message, "sign_in": json.dumps({"email": email, "password": shown})}
+
+
+def ensure_first_admin() -> str:
+    return first_admin()["message"]
 
 
 if __name__ == "__main__":
     prefix = os.environ.get("IDP_TABLE_PREFIX", "idp-local")
+    from botocore.exceptions import EndpointConnectionError
+
+    try:
+        check_executions_run()
+    except CannotExecute as refusal:
+        print(refusal, file=sys.stderr)
+        sys.exit(3)
+    except EndpointConnectionError:
+        print(f"nothing answers at AWS_ENDPOINT_URL={os.environ.get('AWS_ENDPOINT_URL')}: start the emulator "
+              "first (scripts/emulator --port <port>), or unset AWS_ENDPOINT_URL", file=sys.stderr)
+        sys.exit(3)
     stack_outputs = provision(table_prefix=prefix)
-    print(json.dumps({"outputs": stack_outputs, "admin": ensure_first_admin()}, indent=2))
+    admin = first_admin()
+    print(json.dumps({"outputs": stack_outputs, "admin": admin["message"], "sign_in": admin["sign_in"]}, indent=2))

@@ -22,7 +22,16 @@ import time
 import zlib
 from pathlib import Path
 
-from backup import FORMAT, FORMAT_VERSION, BackupError, decode_item, describe, dynamodb_client, table_prefix
+from backup import (
+    FORMAT,
+    FORMAT_VERSION,
+    BackupError,
+    aws_problem,
+    decode_item,
+    describe,
+    dynamodb_client,
+    table_prefix,
+)
 
 BATCH = 25  # items per BatchWriteItem
 
@@ -84,9 +93,14 @@ def read_archive(path: Path) -> tuple[dict, dict[str, list[dict]]]:
     if end is None:
         raise BackupError(f"{path} is truncated: the end marker is missing")
     counts = {name: len(found) for name, found in items.items()}
-    if end.get("counts") != counts or end.get("sha256") != digest.hexdigest():
-        raise BackupError(f"{path} is damaged: its items do not match its end marker (counts {counts}, "
-                          f"expected {end.get('counts')})")
+    if end.get("counts") != counts:
+        differ = {name: f"{counts.get(name)} read, {end.get('counts', {}).get(name)} expected"
+                  for name in sorted(set(counts) | set(end.get("counts") or {}))
+                  if counts.get(name) != (end.get("counts") or {}).get(name)}
+        raise BackupError(f"{path} is damaged: its item counts do not match its end marker ({differ})")
+    if end.get("sha256") != digest.hexdigest():
+        raise BackupError(f"{path} is damaged or altered: the SHA-256 of its item lines is {digest.hexdigest()}, "
+                          f"its end marker says {end.get('sha256')} (the counts match)")
     for table in header["tables"]:
         keys = [k["AttributeName"] for k in table["key_schema"]]
         for item in items[table["name"]]:
@@ -137,6 +151,14 @@ def provision_stack(prefix: str) -> None:
         raise BackupError("--provision only works with an emulator (AWS_ENDPOINT_URL); on AWS deploy the stack")
     import provision
 
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    if not provision.wait_for_endpoint(endpoint):
+        raise BackupError(f"nothing answers at AWS_ENDPOINT_URL={endpoint}: start the emulator first "
+                          "(scripts/emulator --port <port>)")
+    try:
+        provision.check_executions_run()
+    except provision.CannotExecute as refusal:
+        raise BackupError(str(refusal)) from None
     provision.provision(table_prefix=prefix)
 
 
@@ -166,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
         counts = restore(Path(args.archive), force=args.force, provision=args.provision, prefix=prefix)
     except BackupError as error:
         print(f"restore refused, nothing written: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        problem = aws_problem(error)
+        if problem is None:
+            raise
+        print(f"restore failed: {problem}", file=sys.stderr)
         return 2
     tables = ", ".join(f"{name} {count}" for name, count in counts.items())
     print(f"restored {sum(counts.values())} items into {prefix} ({tables})")

@@ -5,24 +5,29 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import backup
 import boto3
+import provision
 import pytest
 import restore
-from devstack import free_port, wait_http
+from devstack import free_port, port_open, wait_http
 
 from chalicelib.core import clock
 from chalicelib.domain import alerts
+from chalicelib.domain import users as users_domain
 from chalicelib.storage import base
 from chalicelib.storage.logs import LogRecord
 from chalicelib.storage.sdk_keys import SdkKeyRecord
 from chalicelib.storage.services import ServiceRecord, ServiceTagRecord
 from tests.conftest import ROOT, TABLES, _empty_tables
+from tests.e2e import http
 
 pytestmark = pytest.mark.allow_scan
 PREFIX = "idp-test"
@@ -172,7 +177,14 @@ def test_truncated_or_altered_archives_are_refused_and_nothing_is_written(api, m
         item["item"]["tampered"] = {"S": "yes"}
         return [lines[0], json.dumps(item) + "\n", *lines[2:]]
 
-    _assert_refused_and_nothing_written(_rewrite(archive, alter), "do not match its end marker")
+    # The real mismatch is named: same counts, another digest; or a line gone, another count.
+    with pytest.raises(backup.BackupError) as altered:
+        restore.read_archive(_rewrite(archive, alter))
+    assert "SHA-256 of its item lines is" in str(altered.value) and "the counts match" in str(altered.value)
+    assert "counts {" not in str(altered.value)
+    _assert_refused_and_nothing_written(_rewrite(archive, alter), "altered")
+    _assert_refused_and_nothing_written(_rewrite(archive, lambda lines: [lines[0], *lines[2:]]),
+                                        r"item counts do not match its end marker \(\{'\w+': '1 read, 2 expected'\}\)")
     restore.restore(archive, prefix=PREFIX)  # the intact archive loads
     assert boto3.client("dynamodb", region_name="us-east-1").scan(TableName=f"{PREFIX}-users", Select="COUNT")["Count"] == 2
 
@@ -218,3 +230,120 @@ def test_a_non_empty_stack_is_refused_unless_forced(api, admin, make_user, tmp_p
     assert restore.main([str(archive), "--force"]) == 0
     assert f"restored {end['items']} items" in capsys.readouterr().out
     assert api.get("/users", token=admin.token).status == 200
+
+
+def test_backup_and_restore_without_an_endpoint_or_credentials_say_what_to_set(api, make_user, tmp_path):
+    """A newcomer's first run: no AWS_ENDPOINT_URL, no credentials. A sentence, not a traceback."""
+    archive = _small_archive(api, make_user, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true",  # no instance role to look for here
+                "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable))})
+    for command in (["backup", "-o", "out.jsonl.gz"], ["restore", str(archive)]):
+        result = subprocess.run([str(ROOT / "scripts" / command[0]), *command[1:]], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2, (command, result.stderr[-2000:])
+        assert "Traceback" not in result.stderr and "NoCredentialsError" not in result.stderr, result.stderr[-2000:]
+        assert "no AWS credentials" in result.stderr and "AWS_ENDPOINT_URL=http://127.0.0.1:4566" in result.stderr
+        assert "AWS_PROFILE" in result.stderr and "AWS_REGION" in result.stderr
+    assert not (tmp_path / "out.jsonl.gz").exists()
+
+
+def test_backup_to_an_emulator_that_is_not_running_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+                "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable))})
+    result = subprocess.run([str(ROOT / "scripts" / "backup"), "-o", "out.jsonl.gz"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert f"nothing answers at AWS_ENDPOINT_URL={env['AWS_ENDPOINT_URL']}" in result.stderr
+
+
+def readme_block(heading: str) -> str:
+    """The first ```bash block after ``heading`` in README.md."""
+    text = (ROOT / "README.md").read_text()
+    return text[text.index(heading):].split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def newcomer_env(tmp_path: Path, **settings) -> dict:
+    """A shell as a newcomer has it: none of this test session's AWS or IDP settings, no ~/.aws."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "IDP_"))}
+    env.update({"HOME": str(tmp_path), "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable)), **settings})
+    return env
+
+
+def _stop_group(process: subprocess.Popen, ports: tuple[int, ...]) -> None:
+    """SIGTERM to the whole group (bash and everything it started), then SIGKILL what is left."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        process.poll()
+        time.sleep(0.2)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(port_open(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.mark.e2e
+def test_the_readme_restore_recipe_as_written_serves_the_data_and_runs_new_deployments(api, tmp_path):
+    """README.md 'Restoring a local stack from scratch', its three lines pasted into a shell as they
+    stand (only the ports changed to free ones), then the README's API walkthrough against it: its
+    deployment is watched by the README's loop until SUCCESS."""
+    recipe = readme_block("Restoring a local stack from scratch:")
+    commands = [re.sub(r"\s+#.*$", "", line) for line in recipe.splitlines() if line.strip()]
+    assert len(commands) == 3 and commands[0].endswith("&") and commands[2].endswith("scripts/dev"), commands
+    assert not any(re.match(r"python3?\s", command) for command in commands), "every command through scripts/"
+    # The archive: the first admin with the documented local default password, and a developer.
+    users_domain.ensure_admin("admin@example.com", "Administrator", provision.LOCAL_DEFAULT_PASSWORD)
+    admin = api.login("admin@example.com", provision.LOCAL_DEFAULT_PASSWORD)
+    assert api.post("/users", {"email": "restored-dev@example.com", "name": "Dev", "password": "restored-password",
+                               "role": "developer"}, token=admin.token).status == 201
+    backup.backup(tmp_path / "idp.jsonl.gz", prefix=PREFIX)
+
+    emulator_port, api_port = free_port(), free_port()
+    # Run from the repository root, as the README's commands are; the archive is this test's.
+    assert " idp.jsonl.gz\n" in recipe
+    script = recipe.replace("4566", str(emulator_port)).replace(" idp.jsonl.gz\n", f" {tmp_path / 'idp.jsonl.gz'}\n")
+    env = newcomer_env(tmp_path, IDP_PORT=str(api_port), IDP_STEP_TIME_SCALE="0", IDP_DEPLOY_SUCCESS_RATE="100",
+                       IDP_BCRYPT_ROUNDS="4", IDP_LOG_LEVEL="WARNING")
+    log_path = tmp_path / "recipe.log"
+    with open(log_path, "w") as log:
+        recipe_shell = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        api_url = f"http://127.0.0.1:{api_port}"
+        wait_http(f"{api_url}/health", 240, process=recipe_shell)
+        status, _, _ = http_login(api_url, "restored-dev@example.com", "restored-password")
+        assert status == 200  # the restored data is served
+
+        walkthrough = readme_block("## Using the API")
+        assert "API=http://127.0.0.1:8000\n" in walkthrough
+        run = subprocess.run(["bash", "-c", walkthrough.replace("API=http://127.0.0.1:8000", f"API={api_url}")],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+                             start_new_session=True)
+        watched = [line for line in run.stdout.splitlines() if re.fullmatch(r"(PENDING|RUNNING|SUCCESS)\b.*", line)]
+        assert watched and watched[-1].strip() == "SUCCESS", (run.stdout[-3000:], run.stderr[-3000:])
+        status, _, token = http_login(api_url, "admin@example.com", provision.LOCAL_DEFAULT_PASSWORD)
+        status, _, page = http("GET", f"{api_url}/deployments", token=token["access_token"])
+        assert [d["status"] for d in page["items"]] == ["SUCCESS"], page
+    finally:
+        _stop_group(recipe_shell, (emulator_port, api_port))
+    assert not port_open(emulator_port) and not port_open(api_port)
+    output = log_path.read_text()
+    assert "first admin admin@example.com already exists; its password is still the one from the local default" \
+        in output, output[-3000:]
+    assert (f'sign in: POST {api_url}/auth/login {{"email": "admin@example.com", "password": '
+            f'"{provision.LOCAL_DEFAULT_PASSWORD}"}}') in output
+
+
+def http_login(api_url: str, email: str, password: str):
+    return http("POST", f"{api_url}/auth/login", {"email": email, "password": password})

@@ -430,6 +430,18 @@ def test_a_retried_trigger_with_the_same_idempotency_key_starts_nothing_new(api,
     assert bad.status == 400 and bad.body["errors"][0]["field"] == "Idempotency-Key"
 
 
+def test_a_replayed_idempotent_trigger_answers_the_first_body_byte_for_byte(api, developer):
+    service_id = make_service(developer.id)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {developer.token}",
+               "Idempotency-Key": "byte-for-byte"}
+    body = json.dumps({"service_id": service_id, "version": "v1.0.0"}).encode()
+    first = api.client.http.post("/deployments", headers=headers, body=body)
+    second = api.client.http.post("/deployments", headers=headers, body=body)
+    assert first.status_code == 202 and second.status_code == 202, (first.body, second.body)
+    assert second.body == first.body
+    assert list(json.loads(first.body))[:2] == ["id", "service_id"]  # the documented order, not sorted keys
+
+
 def test_a_rejected_idempotent_trigger_can_be_retried(api, developer):
     """Errors are not remembered: a 404 with a key, then the same key once the problem is gone."""
     key = {"Idempotency-Key": "k-404"}
@@ -545,6 +557,10 @@ def test_the_execution_status_event_marks_the_deployment_failed_once(api, develo
     assert done["steps"][0]["finished_at"] == done["finished_at"]
     service = ServiceRecord.get(service_id)
     assert service.health == "degraded" and "production" not in service.active_slots.as_dict()
+    environment = api.get(f"/services/{service_id}", token=developer.token).body["environments"]["production"]
+    assert environment["health"] == "degraded" and environment["last_deployment"]["id"] == record.id
+    lines = api.get(f"/deployments/{record.id}/logs", token=developer.token).body["items"]
+    assert [(line["level"], "TIMED_OUT" in line["message"]) for line in lines] == [("ERROR", True)]
     assert counters(done["finished_at"][:10]).get("deployments_failed") == 1
     assert counters(done["finished_at"][:13], "hour").get("deployments_failed") == 1
 

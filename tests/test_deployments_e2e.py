@@ -58,6 +58,14 @@ def test_a_deployment_triggered_over_http_runs_to_success(stack):
         time.sleep(0.1)
     assert deployment["status"] == "SUCCESS", deployment
     assert [s["status"] for s in deployment["steps"]] == ["succeeded"] * 6
+    # Read terminal, so the service already names it (one transaction ends the deployment).
+    status, _, service = http("GET", f"{stack.api_url}/services/{service_id}", token=token)
+    assert status == 200, service
+    last = {key: deployment[key] for key in ("id", "status", "version", "environment", "finished_at")}
+    assert service["last_deployment"] == last and service["health"] == "healthy"
+    assert service["environments"]["production"] == {"active_deployment_id": None, "last_deployment": last,
+                                                     "health": "healthy"}
+    assert service["environments"]["staging"]["last_deployment"] is None
 
     status, _, logs = http("GET", f"{stack.api_url}/deployments/{created['id']}/logs?limit=100", token=token)
     assert status == 200 and len(logs["items"]) == 13

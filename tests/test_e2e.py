@@ -101,4 +101,9 @@ def test_scripts_dev_stops_everything_on_sigint(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
-    assert "first admin admin@example.com created" in (tmp_path / "dev.log").read_text()
+    output = (tmp_path / "dev.log").read_text()
+    assert "first admin admin@example.com created; its password comes from IDP_ADMIN_PASSWORD" in output
+    # The sign-in to use, without a password that is not the documented local default.
+    assert (f'sign in: POST http://127.0.0.1:{api_port}/auth/login '
+            '{"email": "admin@example.com", "password": "<IDP_ADMIN_PASSWORD>"}') in output
+    assert "dev-admin-password" not in output

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from devstack import enable_stepfunctions_execution, wait_http
+from devstack import wait_http
 
 from tests.conftest import ROOT
 from tests.e2e import http, running_stack
@@ -52,7 +52,6 @@ def test_health_is_503_naming_dynamodb_while_the_emulator_is_down_and_200_when_i
         wait_http(f"{stack.endpoint}/moto-api/", 30)
         status, body = _poll_health(stack, 503)
         assert status == 503 and body["checks"]["dynamodb"] == "unavailable (ResourceNotFoundException)", body
-        enable_stepfunctions_execution(stack.endpoint)
         provisioned = subprocess.run([sys.executable, str(ROOT / "scripts" / "provision.py")], cwd=ROOT,
                                      env=stack.app_env(), capture_output=True, text=True, timeout=180)
         assert provisioned.returncode == 0, provisioned.stderr[-3000:]

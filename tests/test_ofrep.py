@@ -126,3 +126,67 @@ def test_bulk_etag_and_if_none_match(api, flags):
     other = api.post(BULK, ctx("production", targetingKey=other_user), token=flags.token,
                      headers={"If-None-Match": changed.header("ETag")})
     assert other.status == 200 and other.header("ETag") != changed.header("ETag")
+
+
+def _sdk_key(api, admin, environment="staging") -> str:
+    reply = api.post("/sdk-keys", {"name": f"ofrep-{environment}", "environment": environment}, token=admin.token)
+    assert reply.status == 201, reply.body
+    return reply.body["key"]
+
+
+def test_the_sdk_key_may_come_in_x_api_key(api, flags):
+    key = _sdk_key(api, flags)
+    body = {"context": {"targetingKey": "user-1"}}
+    single = api.post(SINGLE.format("prod-only"), body, headers={"X-API-Key": key})
+    assert single.status == 200, single.body
+    # The key's own environment (staging), as with Authorization: Bearer.
+    assert (single.body["value"], single.body["reason"]) == (False, "DEFAULT")
+    bearer = api.post(SINGLE.format("prod-only"), body, token=key)
+    assert bearer.body == single.body
+    bulk = api.post(BULK, body, headers={"X-API-Key": key})
+    assert bulk.status == 200 and bulk.body == api.post(BULK, body, token=key).body
+    # ... and it is still the key's environment only.
+    other = api.post(SINGLE.format("prod-only"), {"context": {"targetingKey": "u", "environment": "production"}},
+                     headers={"X-API-Key": key})
+    assert other.status == 403
+
+
+@pytest.mark.parametrize("credential", ["idp_sk_not-a-real-key", "not-even-an-sdk-key", "", "Bearer {key}",
+                                        "{token}"])
+def test_a_wrong_x_api_key_is_401(api, flags, credential):
+    key = _sdk_key(api, flags)
+    value = credential.format(key=key, token=flags.token)
+    for path in (SINGLE.format("on-everywhere"), BULK):
+        reply = api.post(path, {"context": {"targetingKey": "u"}}, headers={"X-API-Key": value})
+        assert reply.status == 401, (credential, reply.body)
+        assert reply.header("Content-Type") == "application/problem+json"
+
+
+def test_x_api_key_and_authorization_together_are_401(api, flags):
+    key = _sdk_key(api, flags)
+    reply = api.post(BULK, {"context": {"targetingKey": "u"}}, token=key, headers={"X-API-Key": key})
+    assert reply.status == 401 and "one credential" in reply.body["detail"]
+
+
+def test_a_revoked_key_in_x_api_key_is_401(api, flags):
+    created = api.post("/sdk-keys", {"name": "short", "environment": "production"}, token=flags.token).body
+    assert api.post(BULK, {"context": {"targetingKey": "u"}}, headers={"X-API-Key": created["key"]}).status == 200
+    assert api.delete(f"/sdk-keys/{created['id']}", token=flags.token).status == 204
+    assert api.post(BULK, {"context": {"targetingKey": "u"}}, headers={"X-API-Key": created["key"]}).status == 401
+
+
+def test_x_api_key_is_only_read_by_ofrep(api, flags):
+    key = _sdk_key(api, flags)
+    # The other evaluation endpoints take the SDK key as a Bearer token only.
+    reply = api.get("/flags/on-everywhere/evaluate?user_id=u", headers={"X-API-Key": key})
+    assert reply.status == 401
+    assert api.get("/flags/on-everywhere/evaluate?user_id=u", token=key).status == 200
+
+
+def test_a_304_has_no_body_and_no_content_type(api, flags):
+    body = ctx("production", targetingKey="user-1")
+    etag = api.post(BULK, body, token=flags.token).header("ETag")
+    again = api.post(BULK, body, token=flags.token, headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.header("Content-Type") is None and again.body in (None, "")
+    assert again.header("ETag") == etag

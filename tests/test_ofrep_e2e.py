@@ -111,9 +111,27 @@ def test_raw_ofrep_over_http(stack, sdk_key):
     status, headers, body = http("POST", bulk, {"context": {"targetingKey": "user-1"}}, token=key)
     assert status == 200 and len(body["flags"]) == 5
     etag = headers["ETag"]
-    status, headers, _ = http("POST", bulk, {"context": {"targetingKey": "user-1"}}, token=key,
-                              headers={"If-None-Match": etag})
+    status, headers, body = http("POST", bulk, {"context": {"targetingKey": "user-1"}}, token=key,
+                                 headers={"If-None-Match": etag})
     assert status == 304 and headers["ETag"] == etag
+    # Over real HTTP too: no body, so neither Content-Type nor Content-Length.
+    assert body is None and "Content-Type" not in headers and "Content-Length" not in headers
+
+
+def test_the_provider_may_send_the_key_in_x_api_key(stack, sdk_key):
+    provider = OFREPProvider(stack.api_url, headers_factory=lambda: {"X-API-Key": sdk_key["key"]}, timeout=10.0)
+    openfeature.set_provider(provider, domain="idp-ofrep-e2e-api-key")
+    client = openfeature.get_client(domain="idp-ofrep-e2e-api-key")
+    targeted = client.get_boolean_details("e2e-staging-only", False, EvaluationContext("user-1"))
+    assert (targeted.value, targeted.reason, targeted.error_code) == (True, "TARGETING_MATCH", None)
+    wrong = OFREPProvider(stack.api_url, headers_factory=lambda: {"X-API-Key": "idp_sk_wrong"}, timeout=10.0)
+    openfeature.set_provider(wrong, domain="idp-ofrep-e2e-wrong-key")
+    refused = openfeature.get_client(domain="idp-ofrep-e2e-wrong-key").get_boolean_details(
+        "e2e-staging-only", False, EvaluationContext("user-1"))
+    assert (refused.value, refused.error_code) == (False, ErrorCode.GENERAL)  # a 401
+    status, _, body = http("POST", f"{stack.api_url}/ofrep/v1/evaluate/flags", {"context": {"targetingKey": "u"}},
+                           headers={"X-API-Key": "idp_sk_wrong"})
+    assert status == 401 and body["status"] == 401
 
 
 def test_a_revoked_key_stops_working(stack, admin_token):

@@ -7,6 +7,7 @@ The expected answer of each cell comes from the route's declared access rule
 
 - anonymous on a protected route, an expired token, a disabled user's token, a revoked SDK key → 401
 - an SDK key on a route that is not a flag-evaluation route → 403
+- an SDK key in ``X-API-Key``: accepted only where the route declares ``api_key_header`` (OFREP), else 401
 - a user whose role is below the route's minimum → 403
 - a developer who does not own the service, on PATCH/DELETE under /services/{service_id} → 403
 - a viewer or developer reading another user's /users/{user_id} → 403
@@ -521,3 +522,28 @@ def test_an_sdk_key_may_not_name_another_environment(world, method, path):
     same_query, same_body = _environment_request(spec, "production")
     same = world.api.request(method, f"{_admin_path(world, spec)}?{same_query}", same_body, token=world.tokens["sdk_key"])
     assert same.status not in (401, 403), f"{method} {path} naming its own environment: {same.status} {same.body}"
+
+
+PROTECTED_ROUTES = [key for key in ALL_ROUTES if ROUTES[key].access != PUBLIC]
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED_ROUTES, ids=_ids(PROTECTED_ROUTES))
+def test_x_api_key_is_read_only_where_the_route_takes_it(world, method, path):
+    """An SDK key in ``X-API-Key`` (OFREP's ApiKeyAuth) authenticates exactly the routes that declare
+    ``api_key_header``; anywhere else the header is not a credential (401: none was sent). A revoked
+    key or a user's token in it is a 401 everywhere."""
+    spec = ROUTES[(method, path)]
+    concrete = world.fill(method, path, "sdk_key")
+    reply = world.api.request(method, concrete, _body_for(method, path), headers={"X-API-Key": world.tokens["sdk_key"]})
+    where = f"{method} {path} with X-API-Key"
+    if spec.api_key_header:
+        assert reply.status not in (401, 403), f"{where}: {reply.status} {reply.body}"
+    else:
+        assert reply.status == 401, f"{where}: {reply.status} {reply.body}"
+    assert reply.status < 500, where
+    world.check_hygiene(reply, where)
+    for name in ("revoked_sdk_key", "admin"):
+        refused = world.api.request(method, concrete, _body_for(method, path),
+                                    headers={"X-API-Key": world.tokens[name]})
+        assert refused.status == 401, f"{where} ({name}): {refused.status} {refused.body}"
+        assert refused.header("Content-Type") == PROBLEM, where

@@ -72,6 +72,17 @@ def test_bad_input_is_400_naming_the_field_and_writes_nothing(api, admin, body, 
     assert len(api.get("/users", token=admin.token).body["items"]) == 1
 
 
+def test_a_validator_s_own_message_is_the_field_message_without_pydantic_s_prefix(api, admin, developer):
+    reply = api.post("/users", {"email": "not-an-email", "name": "X", "password": "password-1234", "role": "viewer"},
+                     token=admin.token)
+    assert reply.status == 400 and {"field": "email", "message": "not a valid email address"} in reply.body["errors"]
+    reply = api.post("/services", {"name": "payments", "repository_url": "ftp://git.example.com/p"},
+                     token=developer.token)
+    assert reply.status == 400 and {"field": "repository_url", "message": "must be an http or https URL"} in \
+        reply.body["errors"], reply.body
+    assert "Value error" not in json.dumps(reply.body)
+
+
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe{}", b'{"email": "a", "email": "b"}',
                                  b"[" * 5000 + b"]" * 5000, b""])
 def test_bodies_that_are_not_a_json_object_are_400(api, admin, raw):

@@ -29,6 +29,8 @@ def validation_errors(error: ValidationError, prefix: str = "") -> list[dict]:
         if prefix and location:
             name = f"{prefix}.{name}" if prefix != "query" else name
         message = problem.get("msg", "invalid value")
+        if problem.get("type") == "value_error":  # our validators' own words, without pydantic's "Value error, "
+            message = message.removeprefix("Value error, ")
         if problem.get("type") == "extra_forbidden":
             message = "unknown field"
         found.append({"field": name, "message": message})
@@ -97,7 +99,7 @@ def optional_json_body(request, model: type[BaseModel]) -> BaseModel:
     return json_body(request, model)
 
 
-def _max_query_value(model: type[BaseModel], name: str) -> int:
+def max_query_value(model: type[BaseModel], name: str) -> int:
     """MAX_QUERY_VALUE, or more for a parameter whose model declares a longer ``max_length`` (a list
     of ids)."""
     declared = model.model_fields.get(name)
@@ -111,7 +113,7 @@ def query(request, model: type[BaseModel]) -> BaseModel:
     for name, given in original.items():
         if len(given) > 1:
             raise ValidationFailed.field(name, "query parameter given more than once")
-        if len(given[0]) > _max_query_value(model, name):
+        if len(given[0]) > max_query_value(model, name):
             raise ValidationFailed.field(name, "query parameter is too long")
         if given[0] == "":
             # "?actor_id=" filters on nothing; passed on, it would reach DynamoDB as an empty key (a 500).

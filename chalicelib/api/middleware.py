@@ -78,7 +78,9 @@ def _authorize(request, request_id: str, source_ip: str | None) -> Caller:
     spec = ROUTES[(request.method, request.context.get("resourcePath"))]
     if spec.access == PUBLIC:
         return Caller(kind="anonymous", request_id=request_id, source_ip=source_ip)
-    caller = auth.authenticate(request.headers.get("authorization"), request_id=request_id, source_ip=source_ip)
+    api_key = request.headers.get("x-api-key") if spec.api_key_header else None
+    caller = auth.authenticate(request.headers.get("authorization"), api_key=api_key, request_id=request_id,
+                               source_ip=source_ip)
     auth.authorize(caller, spec.access, spec.sdk_key)
     return caller
 

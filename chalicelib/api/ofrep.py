@@ -1,5 +1,6 @@
 """/ofrep/v1: the OpenFeature Remote Evaluation Protocol, so OpenFeature SDKs with an OFREP
-provider evaluate our flags unchanged. Evaluation errors use OFREP's own body
+provider evaluate our flags unchanged. The SDK key comes as ``Authorization: Bearer`` or in ``X-API-Key``
+(the protocol's ApiKeyAuth). Evaluation errors use OFREP's own body
 (``{key?, errorCode, errorDetails}``, ``application/json``); 401, 403 and 413 stay problem+json
 from the middleware, which OFREP providers map to a general error."""
 from __future__ import annotations
@@ -92,7 +93,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
-@route(bp, "/ofrep/v1/evaluate/flags/{key}", "POST", access=VIEWER, sdk_key=True,
+@route(bp, "/ofrep/v1/evaluate/flags/{key}", "POST", access=VIEWER, sdk_key=True, api_key_header=True,
        summary="OFREP: evaluate one flag", body=OfrepRequest, response=OfrepSuccess, errors=(400, 401, 403, 404, 413),
        responses={400: OfrepFailure, 404: OfrepFailure},
        description="OpenFeature Remote Evaluation Protocol. `context.targetingKey` is the user id. 400 "
@@ -107,7 +108,7 @@ def ofrep_evaluate_flag(key):
         return http.protocol_error(error.to_dict(), error.status)
 
 
-@route(bp, "/ofrep/v1/evaluate/flags", "POST", access=VIEWER, sdk_key=True,
+@route(bp, "/ofrep/v1/evaluate/flags", "POST", access=VIEWER, sdk_key=True, api_key_header=True,
        summary="OFREP: evaluate every flag", body=OfrepRequest, response=OfrepBulkSuccess, errors=(400, 401, 403, 413),
        responses={304: None, 400: OfrepFailure},
        headers={200: {"ETag": "Changes whenever any returned value, variant or reason would change."},
@@ -123,5 +124,6 @@ def ofrep_evaluate_flags():
         return http.protocol_error(error.to_dict(), error.status)
     etag = _etag(body)
     if _matches(request.headers.get("if-none-match"), etag):
+        # No body, so no Content-Type either.
         return Response(body="", status_code=304, headers={"ETag": etag})
     return http.respond(body, 200, {"ETag": etag})

@@ -60,6 +60,9 @@ SECURITY_SCHEMES = {
     "sdkKey": {"type": "http", "scheme": "bearer", "bearerFormat": "idp_sk_...",
                "description": "An SDK key (`Authorization: Bearer idp_sk_...`): flag evaluation endpoints only, "
                               "in the key's own environment."},
+    "sdkApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                  "description": "An SDK key in `X-API-Key` instead of `Authorization` (OFREP's ApiKeyAuth): the "
+                                 "OFREP endpoints only. Sending both headers is a 401."},
 }
 DESCRIPTION = """Register services, deploy them, switch feature flags, read logs and audit.
 
@@ -67,8 +70,8 @@ Every error is `application/problem+json` (`title`, `status`, `detail`, `request
 naming each field on a 400). Roles: viewer < developer < admin; each operation names its minimum role in
 `x-minimum-role`; where it also names `x-owner-parameter`, a caller below admin must own the resource that path
 parameter names (403 otherwise). Request bodies are JSON objects of at most 65 536 bytes; unknown fields, duplicate keys
-and wrong types are refused. A query parameter may be given once, with at most 1024 characters. A method
-that a path does not declare is answered 405 with `Allow`."""
+and wrong types are refused. A query parameter may be given once, with at most 1024 characters unless its
+schema allows more. A method that a path does not declare is answered 405 with `Allow`."""
 
 
 def _schema_of(model, components: dict) -> dict:
@@ -122,7 +125,7 @@ def _query_parameters(model, components: dict) -> list[dict]:
         if prop.get("default", 0) is None:
             prop.pop("default")
         param = {"name": name, "in": "query", "required": name in required,
-                 "schema": _query_string_limits(prop, http.MAX_QUERY_VALUE)}
+                 "schema": _query_string_limits(prop, http.max_query_value(model, name))}
         if description:
             param["description"] = description
         params.append(param)
@@ -214,7 +217,8 @@ def _operation(spec, components: dict, problem_ref: dict) -> dict:
     if spec.access == PUBLIC:
         operation["security"] = []
     else:
-        operation["security"] = [{"bearerAuth": []}] + ([{"sdkKey": []}] if spec.sdk_key else [])
+        operation["security"] = ([{"bearerAuth": []}] + ([{"sdkKey": []}] if spec.sdk_key else [])
+                                 + ([{"sdkApiKey": []}] if spec.api_key_header else []))
         operation["x-minimum-role"] = spec.access
         operation["x-sdk-key"] = spec.sdk_key
         if spec.owner:  # below admin, only the owner of the resource the parameter names

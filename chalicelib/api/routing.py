@@ -37,6 +37,8 @@ class RouteSpec:
     # The path parameter naming a resource with an owner (``owner_id``): below admin, only its owner may
     # call the route (the domain enforces it; the document and the security suite read it from here).
     owner: str = ""
+    # The SDK key may also come in ``X-API-Key`` (OFREP's ApiKeyAuth), not only as a Bearer token.
+    api_key_header: bool = False
 
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {}
@@ -45,9 +47,12 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {}
 def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_key: bool = False,
           body=None, query=None, response=None, status: int = 200, errors: tuple[int, ...] = (),
           headers: dict | None = None, request_headers: dict | None = None,
-          description: str = "", responses: dict | None = None, owner: str = "") -> Callable:
+          description: str = "", responses: dict | None = None, owner: str = "",
+          api_key_header: bool = False) -> Callable:
     if access not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {access}")
+    if api_key_header and not sdk_key:
+        raise ValueError(f"{path}: X-API-Key carries an SDK key, so the route must accept SDK keys")
     if owner and f"{{{owner}}}" not in path:
         raise ValueError(f"owner {owner} is not a parameter of {path}")
 
@@ -60,7 +65,7 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
             body=body, query=query, response=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
-            responses=responses or {}, owner=owner,
+            responses=responses or {}, owner=owner, api_key_header=api_key_header,
         )
         return blueprint.route(path, methods=[method])(view)
 

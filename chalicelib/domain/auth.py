@@ -127,22 +127,37 @@ def _load_sdk_key(key_hash: str):
     return sdk_keys.find_by_hash(key_hash)
 
 
-def authenticate(authorization: str | None, *, request_id: str, source_ip: str | None) -> Caller:
-    """Turn an ``Authorization`` header into a caller, or raise Unauthorized."""
+def _sdk_key_caller(key: str, *, request_id: str, source_ip: str | None) -> Caller:
+    key_hash = security.hash_sdk_key(key)
+    record = credential_cache.get_or_load(f"sdk:{key_hash}", get_settings().auth_cache_seconds,
+                                          lambda: _load_sdk_key(key_hash))
+    if record is None:
+        raise Unauthorized("unknown or revoked SDK key")
+    return Caller(kind="sdk_key", id=record.id, environment=record.environment,
+                  request_id=request_id, source_ip=source_ip)
+
+
+def authenticate(authorization: str | None, *, api_key: str | None = None, request_id: str,
+                 source_ip: str | None) -> Caller:
+    """Turn an ``Authorization`` header into a caller, or raise Unauthorized. ``api_key`` is an
+    ``X-API-Key`` header, passed only by routes that take one (OFREP's ApiKeyAuth): it holds an SDK
+    key, never a user's token, and cannot be combined with ``Authorization``."""
+    if api_key is not None:
+        if authorization:
+            raise Unauthorized("send one credential: Authorization or X-API-Key, not both")
+        api_key = api_key.strip()
+        if not api_key.startswith(security.SDK_KEY_PREFIX) or len(api_key) > 4096:
+            raise Unauthorized(f"X-API-Key takes an SDK key ({security.SDK_KEY_PREFIX}...)")
+        return _sdk_key_caller(api_key, request_id=request_id, source_ip=source_ip)
     if not authorization:
         raise Unauthorized("missing credentials: send Authorization: Bearer <token>")
     scheme, _, credential = authorization.strip().partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential or len(credential) > 4096:
         raise Unauthorized("malformed Authorization header: expected Bearer <token>")
-    ttl = get_settings().auth_cache_seconds
     if credential.startswith(security.SDK_KEY_PREFIX):
-        key_hash = security.hash_sdk_key(credential)
-        record = credential_cache.get_or_load(f"sdk:{key_hash}", ttl, lambda: _load_sdk_key(key_hash))
-        if record is None:
-            raise Unauthorized("unknown or revoked SDK key")
-        return Caller(kind="sdk_key", id=record.id, environment=record.environment,
-                      request_id=request_id, source_ip=source_ip)
+        return _sdk_key_caller(credential, request_id=request_id, source_ip=source_ip)
+    ttl = get_settings().auth_cache_seconds
     try:
         claims = security.decode_token(credential)
     except security.InvalidToken:

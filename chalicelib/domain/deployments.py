@@ -12,6 +12,7 @@ transaction that writes the deployment, and released only by a write conditioned
 """
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from fractions import Fraction
@@ -47,6 +48,7 @@ AUDITED_FIELDS = ("service_id", "version", "environment", "status", "rollback_of
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # How many deployments one list request reads at most for a filter no index key serves.
 MAX_EXAMINED = store.MAX_EXAMINED
+REPLAYED = "response_json"  # the idempotency record's one field: the first answer as JSON text
 
 
 # --- shaping --------------------------------------------------------------------------------
@@ -252,7 +254,10 @@ def _start(record: DeploymentRecord) -> None:
 
 def _trigger_once(caller: Caller, request: dict) -> dict:
     body = request["body"]
-    return _create(caller, body["service_id"], body["version"], body["environment"], action="deployment.trigger")
+    created = _create(caller, body["service_id"], body["version"], body["environment"], action="deployment.trigger")
+    # Powertools stores the result with sorted keys: kept as JSON text, a replay answers the
+    # first response's fields in the first response's order.
+    return {REPLAYED: json.dumps(created)}
 
 
 def trigger(caller: Caller, service_id: str, version: str, environment: str, *, idempotency_key: str | None = None,
@@ -278,7 +283,7 @@ def trigger(caller: Caller, service_id: str, version: str, environment: str, *, 
     once = idempotent_function(_trigger_once, data_keyword_argument="request", persistence_store=store.idempotency_store(),
                                config=config, key_prefix="deployment.trigger")
     try:
-        return once(caller=caller, request=request)
+        result = once(caller=caller, request=request)
     except IdempotencyValidationError:
         raise Conflict("this Idempotency-Key was already used with a different request body; send the same body "
                        "to get the first answer again, or use a new key for a new deployment") from None
@@ -287,6 +292,7 @@ def trigger(caller: Caller, service_id: str, version: str, environment: str, *, 
     except IdempotencyPersistenceLayerError as error:
         logger.error("idempotency store failed", extra={"error": str(error)})
         raise DependencyUnavailable("the idempotency store is unavailable; try again later") from None
+    return json.loads(result[REPLAYED]) if REPLAYED in result else result  # else: stored before REPLAYED existed
 
 
 # --- finishing from Python -------------------------------------------------------------------

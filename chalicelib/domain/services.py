@@ -2,9 +2,10 @@
 deployment cannot be deleted.
 
 Every mutation is one DynamoDB transaction holding the service, its name guard (a
-``UniqueRecord``), any other condition it depends on, and its audit entry. The deployment engine
-writes ``active_slots``, ``health``, ``last_deployment`` and their per-environment copies in its own
-transactions; the catalog never overwrites them (updates set only the fields that changed)."""
+``UniqueRecord``), its tag index items (``ServiceTagRecord``), any other condition it depends on,
+and its audit entry. The deployment engine writes ``active_slots``, ``health``, ``last_deployment``
+and their per-environment copies in its own transactions; the catalog never overwrites them
+(updates set only the fields that changed)."""
 from __future__ import annotations
 
 import json
