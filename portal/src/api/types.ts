@@ -14,7 +14,6 @@ export type Environment = Deployment["environment"];
 export type DeploymentStatus = Deployment["status"];
 export type Step = Schemas["Step"];
 export type StepStatus = Step["status"];
-export type LastDeployment = Schemas["LastDeployment"];
 export type EnvironmentState = Schemas["EnvironmentState"];
 export type LogLine = Schemas["LogLine"];
 export type LogLevel = LogLine["level"];

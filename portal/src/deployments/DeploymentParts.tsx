@@ -1,5 +1,6 @@
 /** Pieces the service, deployment and deployments pages share. */
 import type { LogLine, Step } from "../api/types";
+import "./deployments.css";
 import { formatDuration, formatTime } from "./format";
 
 /** An API time, shown in the reader's zone, machine-readable in `dateTime`. */

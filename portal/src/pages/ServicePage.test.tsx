@@ -234,6 +234,7 @@ describe("the service page", () => {
     );
     const { router } = renderApp(URL_, { token: "t" });
     await userEvent.click(await screen.findByRole("button", { name: "Delete service" }, { timeout: 3_000 }));
+    expect(screen.getByText("You")).toBeInTheDocument(); // the owner is the signed-in developer
     expect(api.callsTo(`DELETE /services/${SERVICE_ID}`)).toHaveLength(0); // asks first
     await userEvent.click(screen.getByRole("button", { name: "Delete" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("has an active deployment");
@@ -255,15 +256,21 @@ describe("the service page", () => {
         production: { active_deployment_id: null, last_deployment: null, health: "unknown" },
       },
     });
+    const inFlight = aDeployment({ id: NEW_ID, version: "v1.1.0", status: "RUNNING", environment: "staging", finished_at: null });
     const api = fakeApi(
-      handlers(admin, {}, () => {
-        reads += 1;
-        return reads < 3 ? running : stagingDone;
-      }),
+      handlers(
+        admin,
+        { [`GET /services/${SERVICE_ID}/deployments`]: () => page([reads < 3 ? inFlight : aDeployment({ id: NEW_ID })]) },
+        () => {
+          reads += 1;
+          return reads < 3 ? running : stagingDone;
+        },
+      ),
     );
     renderApp(URL_, { token: "t" });
     const staging = await screen.findByRole("region", { name: "staging" }, { timeout: 3_000 });
-    expect(within(staging).getByRole("link", { name: "In progress" })).toHaveAttribute("href", `/deployments/${NEW_ID}`);
+    expect(await within(staging).findByRole("link", { name: "v1.1.0" })).toHaveAttribute("href", `/deployments/${NEW_ID}`);
+    expect(staging).toHaveTextContent("RUNNING");
 
     await act(() => vi.advanceTimersByTimeAsync(4_100));
     expect(await within(screen.getByRole("region", { name: "staging" })).findByText("SUCCESS")).toBeInTheDocument();

@@ -4,7 +4,7 @@ import { useRefreshWhenSettled, useServiceDeployments } from "../api/hooks/useDe
 import { useServiceLogs } from "../api/hooks/useLogs";
 import { usePeople } from "../api/hooks/usePeople";
 import { useDeleteService, useService } from "../api/hooks/useServices";
-import { ENVIRONMENTS, LOG_LEVELS, type Environment, type LogLevel, type Service } from "../api/types";
+import { ENVIRONMENTS, LOG_LEVELS, type Deployment, type Environment, type LogLevel, type Service } from "../api/types";
 import { canManageService, hasRole } from "../auth/roles";
 import { useUser } from "../auth/user-context";
 import { DeployForm } from "../deployments/DeployForm";
@@ -51,6 +51,7 @@ function ServiceView({ service, reload }: { service: Service; reload: () => void
   useRefreshWhenSettled(active);
   const canDeploy = hasRole(user, "developer");
   const canManage = canManageService(user, service);
+  const deployments = useServiceDeployments(service.id, active ? SERVICE_POLL_MS : false);
   const close = () => setPanel("none");
   const closeEdit = () => {
     setPanel("none");
@@ -98,8 +99,8 @@ function ServiceView({ service, reload }: { service: Service; reload: () => void
         </div>
       )}
       <ServiceFacts service={service} />
-      <EnvironmentBoard service={service} />
-      <ServiceDeployments serviceId={service.id} follow={active} />
+      <EnvironmentBoard service={service} deployments={deployments.data?.pages.flatMap((page) => page.items) ?? []} />
+      <ServiceDeployments deployments={deployments} />
       <ServiceLogs service={service} follow={active} />
     </Page>
   );
@@ -145,19 +146,27 @@ function ServiceFacts({ service }: { service: Service }) {
   );
 }
 
-/** One region per environment (named by it): active deployment, last deployment, health. */
-function EnvironmentBoard({ service }: { service: Service }) {
+/**
+ * One region per environment (named by it): active deployment, last deployment, health. The
+ * active one's version and status come from the deployments list the page already read.
+ */
+function EnvironmentBoard({ service, deployments }: { service: Service; deployments: readonly Deployment[] }) {
   return (
     <div className="cards environments">
       {ENVIRONMENTS.map((environment) => (
-        <EnvironmentCard key={environment} environment={environment} service={service} />
+        <EnvironmentCard key={environment} environment={environment} service={service} deployments={deployments} />
       ))}
     </div>
   );
 }
 
-function EnvironmentCard({ service, environment }: { service: Service; environment: Environment }) {
+function EnvironmentCard({ service, environment, deployments }: {
+  service: Service;
+  environment: Environment;
+  deployments: readonly Deployment[];
+}) {
   const state = service.environments[environment];
+  const active = deployments.find((deployment) => deployment.id === state.active_deployment_id);
   const headingId = `environment-${environment}`;
   return (
     <section aria-labelledby={headingId} className="card">
@@ -166,7 +175,13 @@ function EnvironmentCard({ service, environment }: { service: Service; environme
         <dt>Active deployment</dt>
         <dd>
           {state.active_deployment_id ? (
-            <Link to={`/deployments/${state.active_deployment_id}`}>In progress</Link>
+            active ? (
+              <>
+                <Link to={`/deployments/${active.id}`}>{active.version}</Link> <StatusText status={active.status} />
+              </>
+            ) : (
+              <Link to={`/deployments/${state.active_deployment_id}`}>In progress</Link>
+            )
           ) : (
             "none"
           )}
@@ -189,8 +204,7 @@ function EnvironmentCard({ service, environment }: { service: Service; environme
   );
 }
 
-function ServiceDeployments({ serviceId, follow }: { serviceId: string; follow: boolean }) {
-  const deployments = useServiceDeployments(serviceId, follow ? SERVICE_POLL_MS : false);
+function ServiceDeployments({ deployments }: { deployments: ReturnType<typeof useServiceDeployments> }) {
   return (
     <section aria-labelledby="deployments-heading">
       <h2 id="deployments-heading">Deployments</h2>

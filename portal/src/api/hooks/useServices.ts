@@ -25,7 +25,6 @@ export function useService(id: string, pollMs?: (service: Service | undefined) =
   return useQuery({
     queryKey: serviceKey(id),
     queryFn: () => unwrap(api.GET("/services/{service_id}", { params: { path: { service_id: id } } })),
-    enabled: id !== "",
     refetchInterval: pollMs ? (query) => pollMs(query.state.data) : false,
   });
 }
