@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,10 +62,15 @@ def _first_visit_bytes(browser, portal_url: str, email: str) -> dict:
             kind = response.request.resource_type
             if kind in ("script", "stylesheet"):
                 path = urlsplit(response.url).path
-                sizes[path] = response.request.sizes()["responseBodySize"]
+                # The body as sent: the portal server's gzip, with its Content-Length (Playwright's
+                # own size figures are unreliable for responses of an earlier page).
+                sizes[path] = int(response.header_value("content-length") or 0)
+                if response.header_value("content-encoding") != "gzip":
+                    raise RuntimeError(f"{path} was sent uncompressed")
 
         tab.page.on("response", on_response)
-        tab.page.goto("/services")  # signed out: the app sends the visitor to /login first
+        tab.page.goto("/services")  # signed out: the app sends the visitor to /login, then back
+        expect(tab.page).to_have_url(re.compile(r"/login"))
         sign_in(tab.page, email, PASSWORD)
         expect(tab.page.get_by_role("searchbox", name="Search services")).to_be_visible()
         tab.page.wait_for_load_state("networkidle")
