@@ -97,3 +97,20 @@ def count_aws_calls():
         yield recorder
     finally:
         BaseClient._make_api_call = original
+
+
+def walk_pages(api, token: str, path: str, query: str, limit: int) -> tuple[list[list[dict]], list[int]]:
+    """Every page of a list, following ``next_cursor``: the items of each page, and the DynamoDB
+    Queries each page made."""
+    pages, queries, cursor = [], [], None
+    while True:
+        suffix = f"&cursor={cursor}" if cursor else ""
+        with count_aws_calls() as calls:
+            reply = api.get(f"{path}?limit={limit}&{query}{suffix}", token=token)
+        assert reply.status == 200, (path, query, reply.body)
+        pages.append(reply.body["items"])
+        queries.append(calls.count("dynamodb", "Query"))
+        cursor = reply.body["next_cursor"]
+        if cursor is None:
+            return pages, queries
+        assert len(pages) < 500, "the list does not end"

@@ -10,21 +10,13 @@ from chalicelib.core import clock
 from chalicelib.domain import audit as audit_domain
 from chalicelib.storage import base
 from chalicelib.storage.audit import AuditRecord
-from tests.support import count_aws_calls
+from tests.support import count_aws_calls, walk_pages
 
 RARE_ACTION = "alert.ack"
 
 
 def _walk(api, token, query: str, limit: int) -> list[list[dict]]:
-    pages, cursor = [], None
-    while True:
-        reply = api.get(f"/audit?limit={limit}&{query}" + (f"&cursor={cursor}" if cursor else ""), token=token)
-        assert reply.status == 200, (query, reply.body)
-        pages.append(reply.body["items"])
-        cursor = reply.body["next_cursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 500, "the list does not end"
+    return walk_pages(api, token, "/audit", query, limit)[0]
 
 
 def _assert_full_pages(pages, limit, expected, query) -> None:

@@ -9,7 +9,7 @@ from chalicelib.domain import deployments as domain
 from chalicelib.storage import base
 from chalicelib.storage import deployments as store
 from chalicelib.storage.deployments import DeploymentRecord, StepMap
-from tests.support import count_aws_calls
+from tests.support import walk_pages
 from tests.test_deployments import (  # noqa: F401 - the fixture stops executions a test leaves behind
     STEP_NAMES,
     make_service,
@@ -44,18 +44,8 @@ def seed(services: list[str], count: int = 300) -> list[DeploymentRecord]:
 
 def read_all(api, token: str, query: str, limit: int) -> tuple[list[list[str]], list[int]]:
     """Every page of a list, following cursors; with the DynamoDB Queries each page made."""
-    pages, queries, cursor = [], [], None
-    while True:
-        suffix = f"&cursor={cursor}" if cursor else ""
-        with count_aws_calls() as calls:
-            reply = api.get(f"/deployments?{query}&limit={limit}{suffix}", token=token)
-        assert reply.status == 200, (query, reply.body)
-        pages.append([item["id"] for item in reply.body["items"]])
-        queries.append(calls.count("dynamodb", "Query"))
-        cursor = reply.body["next_cursor"]
-        if cursor is None:
-            return pages, queries
-        assert len(pages) < 400, "a list that never ends"
+    pages, queries = walk_pages(api, token, "/deployments", query, limit)
+    return [[item["id"] for item in page] for page in pages], queries
 
 
 def expected_ids(records, **filters) -> list[str]:

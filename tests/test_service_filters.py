@@ -9,7 +9,7 @@ import pytest
 from chalicelib.domain import services as services_domain
 from chalicelib.domain.caller import Caller
 from chalicelib.storage import base
-from tests.support import count_aws_calls
+from tests.support import count_aws_calls, walk_pages
 
 LIFECYCLES = ("experimental", "production", "deprecated")
 TAG_POOL = ("web", "batch", "pci", "edge")
@@ -17,15 +17,7 @@ TAG_POOL = ("web", "batch", "pci", "edge")
 
 def _walk(api, token, query: str, limit: int) -> list[list[dict]]:
     """Every page of one filtered list, following next_cursor."""
-    pages, cursor = [], None
-    while True:
-        reply = api.get(f"/services?limit={limit}&{query}" + (f"&cursor={cursor}" if cursor else ""), token=token)
-        assert reply.status == 200, (query, reply.body)
-        pages.append(reply.body["items"])
-        cursor = reply.body["next_cursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 500, "the list does not end"
+    return walk_pages(api, token, "/services", query, limit)[0]
 
 
 def _assert_full_pages(pages: list[list[dict]], limit: int, expected: list[dict], query: str) -> None:
