@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,6 +87,17 @@ def sign_in(page: Page, email: str = E2E_ADMIN_EMAIL, password: str = E2E_ADMIN_
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def deploy_from_service_page(page: Page, service_id: str, version: str, environment: str | None = None) -> None:
+    """Press Deploy on the service's page, fill the form, start it and land on the deployment."""
+    page.goto(f"/services/{service_id}")
+    page.get_by_role("button", name="Deploy").click()
+    page.get_by_role("textbox", name="Version").fill(version)
+    if environment:
+        page.get_by_role("combobox", name="Environment").select_option(environment)
+    page.get_by_role("button", name="Start deployment").click()
+    expect(page).to_have_url(re.compile(r"/deployments/[0-9a-f-]{36}$"))
 
 
 def serious_accessibility_violations(page: Page) -> list[str]:

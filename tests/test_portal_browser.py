@@ -19,6 +19,7 @@ from tests.browser import (
     api_token,
     chromium,
     create_user,
+    deploy_from_service_page,
     serious_accessibility_violations,
     sign_in,
     visit,
@@ -165,12 +166,7 @@ def test_deploy_from_the_service_page_reaches_success_and_shows_logs_and_environ
     page = tab.page
     page.goto("/login")
     sign_in(page, "dev@example.com", PASSWORD)
-    page.goto(f"/services/{owned_service['id']}")
-    page.get_by_role("button", name="Deploy").click()
-    page.get_by_role("textbox", name="Version").fill("v1.0.0")
-    page.get_by_role("combobox", name="Environment").select_option("staging")
-    page.get_by_role("button", name="Start deployment").click()
-    expect(page).to_have_url(re.compile(r"/deployments/[0-9a-f-]{36}$"))
+    deploy_from_service_page(page, owned_service["id"], "v1.0.0", "staging")
     expect(page.get_by_role("heading", name=re.compile("checkout-api.*v1.0.0"))).to_be_visible()
     expect(page.get_by_text("SUCCESS", exact=True)).to_be_visible()
     steps = page.get_by_role("list", name=re.compile("steps", re.IGNORECASE)).get_by_role("listitem")

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import api_token, chromium, create_user, sign_in, visit
+from tests.browser import api_token, chromium, create_user, deploy_from_service_page, sign_in, visit
 from tests.e2e import http, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -50,11 +50,7 @@ def test_the_deployment_page_follows_the_steps_by_itself_then_stops_polling(tab,
     page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
     page.goto("/login")
     sign_in(page, "live@example.com", PASSWORD)
-    page.goto(f"/services/{service['id']}")
-    page.get_by_role("button", name="Deploy").click()
-    page.get_by_role("textbox", name="Version").fill("1.4.2")
-    page.get_by_role("button", name="Start deployment").click()
-    expect(page).to_have_url(re.compile(r"/deployments/[0-9a-f-]{36}$"))
+    deploy_from_service_page(page, service["id"], "1.4.2")
     loads_before = len(navigations)
     steps = page.get_by_role("list", name=re.compile("steps", re.IGNORECASE)).get_by_role("listitem")
     expect(_status(page)).to_have_text("RUNNING", timeout=10_000)
@@ -77,17 +73,9 @@ def test_a_running_deployment_is_cancelled_from_its_page(tab, service):
     page = tab.page
     page.goto("/login")
     sign_in(page, "live@example.com", PASSWORD)
-    page.goto(f"/services/{service['id']}")
-    page.get_by_role("button", name="Deploy").click()
-    page.get_by_role("textbox", name="Version").fill("1.5.0")
-    page.get_by_role("combobox", name="Environment").select_option("development")
-    page.get_by_role("button", name="Start deployment").click()
-    expect(page).to_have_url(re.compile(r"/deployments/[0-9a-f-]{36}$"))
+    deploy_from_service_page(page, service["id"], "1.5.0", "development")
     expect(_status(page)).to_have_text(re.compile("PENDING|RUNNING"))
     page.get_by_role("button", name="Cancel deployment").click()
-    dialog_confirm = page.get_by_role("button", name=re.compile("^(Cancel deployment|Yes|Confirm)"))
-    if dialog_confirm.count() > 1:  # a confirmation step, if the page asks for one
-        dialog_confirm.last.click()
     expect(_status(page)).to_have_text("CANCELLED", timeout=10_000)
     steps = page.get_by_role("list", name=re.compile("steps", re.IGNORECASE)).get_by_role("listitem")
     expect(steps.filter(has_text="skipped")).not_to_have_count(0)
