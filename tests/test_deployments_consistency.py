@@ -9,27 +9,15 @@ import time
 from chalicelib.core import clock
 from chalicelib.storage.services import ServiceRecord
 from tests.test_deployments import (  # noqa: F401 - the fixture stops executions a test leaves behind
-    TERMINAL,
     make_service,
     no_execution_outlives_its_test,
     settings,
     trigger,
+    wait_for,
 )
 
 ENVIRONMENTS = ("development", "staging", "production")
 HEALTH = {"SUCCESS": "healthy", "FAILED": "degraded"}
-
-
-def first_terminal_read(api, token: str, deployment_id: str, timeout: float = 30.0) -> dict:
-    """Poll until the first read that shows a terminal status, and return that read."""
-    deadline = time.monotonic() + timeout
-    while True:
-        reply = api.get(f"/deployments/{deployment_id}", token=token)
-        assert reply.status == 200, reply.body
-        if reply.body["status"] in TERMINAL:
-            return reply.body
-        assert time.monotonic() < deadline, f"deployment still {reply.body['status']} after {timeout}s"
-        time.sleep(0.02)
 
 
 def last_of(deployment: dict) -> dict:
@@ -49,7 +37,7 @@ def log_lines(api, token: str, deployment_id: str) -> list[dict]:
     return reply.body["items"]
 
 
-def test_fifty_deployments_in_a_row_show_their_effects_at_the_first_terminal_read(api, developer):
+def test_fifty_deployments_in_a_row_show_their_effects_at_the_wait_for(api, developer):
     """Each deployment is triggered right after the previous one first read terminal, mostly in
     the same environment (so that trigger is the immediate re-trigger), with both outcomes."""
     service_id = make_service(developer.id)
@@ -64,7 +52,7 @@ def test_fifty_deployments_in_a_row_show_their_effects_at_the_first_terminal_rea
             reply = trigger(api, developer, service_id, version=f"v{index}", environment=environment)
         # 202 even when the previous deployment, in this same environment, was read terminal a moment ago.
         assert reply.status == 202, (index, previous and previous["environment"], reply.body)
-        done = first_terminal_read(api, developer.token, reply.body["id"])
+        done = wait_for(api, developer.token, reply.body["id"])
         assert done["status"] == expected, done["error"]
         seen[expected] += 1
 
@@ -98,7 +86,7 @@ def test_a_cancel_is_complete_when_it_answers(api, developer, viewer):
     service_id = make_service(developer.id)
     with settings(IDP_STEP_TIME_SCALE="0"):
         healthy = trigger(api, developer, service_id, version="base", environment="staging").body
-        first_terminal_read(api, developer.token, healthy["id"])
+        wait_for(api, developer.token, healthy["id"])
     with settings(IDP_STEP_TIME_SCALE="1"):  # real waits: the deployment is still active when cancelled
         created = trigger(api, developer, service_id, version="c0", environment="staging")
         for index in range(10):
@@ -130,14 +118,14 @@ def test_a_cancel_is_complete_when_it_answers(api, developer, viewer):
 def test_deploying_to_development_never_changes_production(api, developer):
     service_id = make_service(developer.id)
     live = trigger(api, developer, service_id, version="1.0", environment="production").body
-    first_terminal_read(api, developer.token, live["id"])
+    wait_for(api, developer.token, live["id"])
     production = service(api, developer.token, service_id)["environments"]["production"]
     assert production["health"] == "healthy" and production["last_deployment"]["id"] == live["id"]
 
     for index, rate in enumerate(["0", "100", "0"]):
         with settings(IDP_DEPLOY_SUCCESS_RATE=rate):
             reply = trigger(api, developer, service_id, version=f"dev-{index}", environment="development")
-        done = first_terminal_read(api, developer.token, reply.body["id"])
+        done = wait_for(api, developer.token, reply.body["id"])
         now = service(api, developer.token, service_id)
         assert now["environments"]["production"] == production
         assert now["environments"]["development"]["last_deployment"] == last_of(done)
