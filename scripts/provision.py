@@ -148,11 +148,7 @@ def create_state_machines(stepfunctions, cloudformation, stack_name: str, machin
         role_arn = resolve(props["RoleArn"], outputs, parameters, resources)
         substitutions = {k: resolve(v, outputs, parameters, resources)
                          for k, v in props.get("DefinitionSubstitutions", {}).items()}
-        if "DefinitionString" in props:
-            definition = resolve(props["DefinitionString"], outputs, parameters, resources)
-        else:
-            definition = json.dumps(props["Definition"])
-        definition = substitute(definition, substitutions)
+        definition = substitute(resolve(props["DefinitionString"], outputs, parameters, resources), substitutions)
         existing = {m["name"]: m["stateMachineArn"] for m in stepfunctions.list_state_machines()["stateMachines"]}
         if name in existing:
             stepfunctions.update_state_machine(stateMachineArn=existing[name], definition=definition, roleArn=role_arn)
