@@ -59,6 +59,15 @@ AWS_IDENTITY = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN
                 "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
 
 
+# The largest template CloudFormation accepts inline (TemplateBody); a bigger one must be uploaded to
+# S3 first, which `aws cloudformation deploy --s3-bucket` does.
+INLINE_TEMPLATE_LIMIT = 51_200
+# The bucket `aws cloudformation package` uploads the code bundle to and `deploy` the template to:
+# one per account and region, created once by the first command that needs it.
+ARTIFACT_BUCKET = ('ARTIFACT_BUCKET="idp-artifacts-$(aws sts get-caller-identity --query Account --output text)'
+                   '-${AWS_REGION:-$(aws configure get region)}"')
+
+
 class PackagingError(RuntimeError):
     """The stage or the templates cannot make a consistent stack."""
 
@@ -246,6 +255,32 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
     return sam
 
 
+def stack_name(stage: str) -> str:
+    return f"idp-{stage}"
+
+
+def deploy_commands(stage: str, folder: str) -> list[str]:
+    """The shell commands that deploy the package in ``folder`` (README.md "Deploy to AWS" holds
+    the same ones for dev; a test keeps them equal). Always through S3: the template is far over
+    CloudFormation's inline limit, and a bucket works for any size."""
+    return [
+        ARTIFACT_BUCKET,
+        'aws s3api head-bucket --bucket "$ARTIFACT_BUCKET" 2>/dev/null || aws s3 mb "s3://$ARTIFACT_BUCKET"',
+        f'aws cloudformation package --template-file {folder}/sam.json --s3-bucket "$ARTIFACT_BUCKET" '
+        f'--use-json --output-template-file {folder}/packaged.json',
+        f'aws cloudformation deploy --template-file {folder}/packaged.json --s3-bucket "$ARTIFACT_BUCKET" '
+        f'--stack-name {stack_name(stage)} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND',
+    ]
+
+
+def size_report(sam: Path) -> str:
+    size = sam.stat().st_size
+    verdict = (f"over CloudFormation's {INLINE_TEMPLATE_LIMIT:,}-byte limit for an inline template: it deploys "
+               "through S3 (--s3-bucket)" if size > INLINE_TEMPLATE_LIMIT
+               else f"under CloudFormation's {INLINE_TEMPLATE_LIMIT:,}-byte inline limit (deployed through S3 anyway)")
+    return f"template {sam.name}: {size:,} bytes, {verdict}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Package the platform for a stage (no AWS access needed).")
     parser.add_argument("stage", help=f"one of {', '.join(deployable_stages())}")
@@ -256,12 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     except PackagingError as error:
         print(f"package: {error}", file=sys.stderr)
         return 2
-    rel = sam.parent.relative_to(ROOT) if sam.is_relative_to(ROOT) else sam.parent
-    print(f"packaged stage {args.stage}: {rel}/sam.json and {rel}/deployment.zip\n"
-          f"next: aws cloudformation package --template-file {rel}/sam.json --s3-bucket <bucket> "
-          f"--output-template-file {rel}/packaged.json\n"
-          f"      aws cloudformation deploy --template-file {rel}/packaged.json --stack-name idp-{args.stage} "
-          f"--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND  (see README.md 'Deploy to AWS')")
+    folder = str(sam.parent.relative_to(ROOT) if sam.is_relative_to(ROOT) else sam.parent)
+    print(f"packaged stage {args.stage}: {folder}/sam.json and {folder}/deployment.zip")
+    print(size_report(sam))
+    print("next (README.md 'Deploy to AWS'):")
+    for command in deploy_commands(args.stage, folder):
+        print(f"  {command}")
     return 0
 
 

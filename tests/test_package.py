@@ -194,6 +194,60 @@ def test_no_template_holds_a_json_null(packaged):
         assert not nulls, f"{name} holds JSON null at {nulls[:10]}"
 
 
+def _readme_section(heading: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index(heading + "\n")
+    level = heading.split(" ")[0]
+    following = re.search(rf"^#{{1,{len(level)}}} ", text[start + len(heading):], re.MULTILINE)
+    return text[start: start + len(heading) + following.start()] if following else text[start:]
+
+
+def _one_line_each(shell: str) -> str:
+    """Shell text with backslash-continued lines joined."""
+    return re.sub(r" *\\\n\s*", " ", shell)
+
+
+def _bash_blocks(section: str) -> list[list[str]]:
+    return [[line.strip() for line in _one_line_each(block).splitlines() if line.strip()]
+            for block in re.findall(r"```bash\n(.*?)```", section, re.DOTALL)]
+
+
+def test_the_readme_deploys_through_s3_whenever_the_template_is_over_the_limit(packaged):
+    deploy = _readme_section("## Deploy to AWS")
+    commands = _bash_blocks(_readme_section("### 3. Deploy"))[0]
+    assert commands == package_stack.deploy_commands("dev", "out/dev"), "README.md and scripts/package differ"
+    deploys = re.findall(r"(?:aws cloudformation deploy|sam deploy)[^`\n]*", _one_line_each(deploy))
+    assert len(deploys) >= 2, deploys
+    sizes = {stage: path.stat().st_size for stage, path in packaged.items()}
+    for stage, size in sizes.items():
+        if size > package_stack.INLINE_TEMPLATE_LIMIT:
+            unsafe = [command for command in deploys if "--s3-bucket" not in command]
+            assert not unsafe, f"{stage}'s template is {size} bytes: these would be refused by CloudFormation: {unsafe}"
+    # The bucket the deploy names is one the commands before it create when it is missing.
+    bucket_line, create_line = commands[:2]
+    assert bucket_line.startswith("ARTIFACT_BUCKET=") and "aws s3 mb \"s3://$ARTIFACT_BUCKET\"" in create_line
+    assert all('--s3-bucket "$ARTIFACT_BUCKET"' in c for c in commands if c.startswith("aws cloudformation "))
+
+
+def test_scripts_package_prints_the_size_and_the_readme_commands(packaged):
+    assert OFFLINE_RUNS
+    for stage, (result, _) in OFFLINE_RUNS.items():
+        sam = packaged[stage]
+        lines = [line.strip() for line in result.stdout.splitlines()]
+        assert f"template sam.json: {sam.stat().st_size:,} bytes, over CloudFormation's 51,200-byte limit " \
+               "for an inline template: it deploys through S3 (--s3-bucket)" in lines, result.stdout
+        printed = lines[lines.index("next (README.md 'Deploy to AWS'):") + 1:]
+        assert printed[:4] == package_stack.deploy_commands(stage, str(sam.parent))
+
+
+def test_the_size_report_says_which_side_of_the_limit(tmp_path):
+    small, large = tmp_path / "small.json", tmp_path / "large.json"
+    small.write_text("{}")
+    large.write_text(" " * (package_stack.INLINE_TEMPLATE_LIMIT + 1))
+    assert "2 bytes, under" in package_stack.size_report(small)
+    assert "51,201 bytes, over" in package_stack.size_report(large)
+
+
 def test_an_unknown_or_local_stage_is_refused():
     for stage in ("local", "staging"):
         with pytest.raises(package_stack.PackagingError, match="deployable stages"):
