@@ -68,6 +68,14 @@ ARTIFACT_BUCKET = ('ARTIFACT_BUCKET="idp-artifacts-$(aws sts get-caller-identity
                    '-${AWS_REGION:-$(aws configure get region)}"')
 
 
+# What package() writes into out/<stage>/ (and `aws cloudformation package` adds packaged.json).
+PACKAGE_FILES = ("sam.json", "deployment.zip", "packaged.json", "portal")
+
+
+# Cache-Control of the portal's hashed files (a new build gives new names); index.html is no-cache.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 class PackagingError(RuntimeError):
     """The stage or the templates cannot make a consistent stack."""
 
@@ -146,15 +154,12 @@ def references(node) -> set[str]:
     return found
 
 
-def non_sam_part(template: dict) -> dict:
-    """The packaged template without the SAM transform and what depends on it (functions, API,
-    their permissions, rules and log groups): plain CloudFormation, which the local emulator can
-    create. Everything from infrastructure/ stays, and so do the functions' roles."""
+def without_resources(template: dict, names: set[str]) -> dict:
+    """The template less the resources ``names`` and everything that refers to them (Ref, GetAtt,
+    ``${...}``, DependsOn), transitively, and the outputs that would name a removed one."""
     template = copy.deepcopy(template)
-    template.pop("Transform", None)
-    template.pop("Globals", None)
     resources = template["Resources"]
-    removed = {name for name, res in resources.items() if res["Type"].startswith("AWS::Serverless::")}
+    removed = set(names) & set(resources)
     while True:
         dependent = {name for name, res in resources.items() if name not in removed
                      and (references(res) | set(as_list(res.get("DependsOn", [])))) & removed}
@@ -165,6 +170,17 @@ def non_sam_part(template: dict) -> dict:
         del resources[name]
     template["Outputs"] = {k: v for k, v in template.get("Outputs", {}).items() if not references(v) & removed}
     return template
+
+
+def non_sam_part(template: dict) -> dict:
+    """The packaged template without the SAM transform and what depends on it (functions, API,
+    their permissions, rules and log groups, and the distribution in front of the API): plain
+    CloudFormation, which the local emulator can create. The functions' roles stay."""
+    template = copy.deepcopy(template)
+    template.pop("Transform", None)
+    template.pop("Globals", None)
+    serverless = {name for name, res in template["Resources"].items() if res["Type"].startswith("AWS::Serverless::")}
+    return without_resources(template, serverless)
 
 
 def as_list(value) -> list:
@@ -235,7 +251,7 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
     outdir = Path(outdir) if outdir else OUT / stage
     if outdir.exists():
         # Only ever replace an earlier package, never a directory that holds anything else.
-        foreign = sorted(p.name for p in outdir.iterdir() if p.name not in ("sam.json", "deployment.zip", "packaged.json"))
+        foreign = sorted(p.name for p in outdir.iterdir() if p.name not in PACKAGE_FILES)
         if foreign:
             raise PackagingError(f"{outdir} holds other files ({', '.join(foreign[:5])}): choose another --out")
         shutil.rmtree(outdir)
@@ -252,7 +268,23 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
         print(result.stdout.strip(), file=sys.stderr)
     sam = outdir / "sam.json"
     sam.write_text(json.dumps(wire(json.loads(sam.read_text()), settings), indent=2) + "\n")
+    copy_portal(outdir / "portal", log=(lambda _: None) if quiet else (lambda line: print(line, file=sys.stderr)))
     return sam
+
+
+def copy_portal(target: Path, log=print) -> Path:
+    """The built portal (npm ci + vite build when portal/ changed) as it is uploaded to the portal
+    bucket: portal/dist without the build's own dotfiles (its source stamp)."""
+    import portal_build
+
+    try:
+        portal_build.ensure_built(log=log)
+    except portal_build.PortalBuildError as error:
+        raise PackagingError(f"the portal does not build: {error}") from error
+    if not (portal_build.DIST / "index.html").is_file():
+        raise PackagingError(f"{portal_build.DIST} has no index.html after the build")
+    shutil.copytree(portal_build.DIST, target, ignore=shutil.ignore_patterns(".*"))
+    return target
 
 
 def stack_name(stage: str) -> str:
@@ -270,6 +302,28 @@ def deploy_commands(stage: str, folder: str) -> list[str]:
         f'--use-json --output-template-file {folder}/packaged.json',
         f'aws cloudformation deploy --template-file {folder}/packaged.json --s3-bucket "$ARTIFACT_BUCKET" '
         f'--stack-name {stack_name(stage)} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND',
+    ]
+
+
+def stack_output(stage: str, key: str) -> str:
+    return (f'$(aws cloudformation describe-stacks --stack-name {stack_name(stage)} '
+            f'--query "Stacks[0].Outputs[?OutputKey==\'{key}\'].OutputValue" --output text)')
+
+
+def portal_commands(stage: str, folder: str) -> list[str]:
+    """The shell commands that upload the built portal in ``folder``/portal to the deployed stack
+    and make CloudFront serve it (README.md holds the same ones for dev). Hashed assets first and
+    immutable, so a page already open keeps finding its chunks while index.html (no-cache) moves
+    to the new release; the previous release's assets are deleted last."""
+    bucket, assets = '"s3://$PORTAL_BUCKET"', '"s3://$PORTAL_BUCKET/assets"'
+    return [
+        f"PORTAL_BUCKET={stack_output(stage, 'PortalBucketName')}",
+        f"PORTAL_DISTRIBUTION={stack_output(stage, 'PortalDistributionId')}",
+        f'aws s3 sync {folder}/portal/assets {assets} --cache-control "{IMMUTABLE}"',
+        f'aws s3 sync {folder}/portal {bucket} --delete --exclude "assets/*" --cache-control "no-cache"',
+        'aws cloudfront create-invalidation --distribution-id "$PORTAL_DISTRIBUTION" --paths "/*"',
+        f'aws s3 sync {folder}/portal/assets {assets} --delete --cache-control "{IMMUTABLE}"',
+        f"echo {stack_output(stage, 'PortalURL')}",
     ]
 
 
@@ -292,10 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"package: {error}", file=sys.stderr)
         return 2
     folder = str(sam.parent.relative_to(ROOT) if sam.is_relative_to(ROOT) else sam.parent)
-    print(f"packaged stage {args.stage}: {folder}/sam.json and {folder}/deployment.zip")
+    print(f"packaged stage {args.stage}: {folder}/sam.json, {folder}/deployment.zip and {folder}/portal/")
     print(size_report(sam))
     print("next (README.md 'Deploy to AWS'):")
     for command in deploy_commands(args.stage, folder):
+        print(f"  {command}")
+    print("then the portal (README.md 'Upload the portal'):")
+    for command in portal_commands(args.stage, folder):
         print(f"  {command}")
     return 0
 

@@ -238,6 +238,21 @@ def test_scripts_package_prints_the_size_and_the_readme_commands(packaged):
                "for an inline template: it deploys through S3 (--s3-bucket)" in lines, result.stdout
         printed = lines[lines.index("next (README.md 'Deploy to AWS'):") + 1:]
         assert printed[:4] == package_stack.deploy_commands(stage, str(sam.parent))
+        portal = lines[lines.index("then the portal (README.md 'Upload the portal'):") + 1:]
+        assert portal == package_stack.portal_commands(stage, str(sam.parent))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_package_holds_the_built_portal_and_the_readme_uploads_it(packaged, stage):
+    import portal_build
+
+    portal = packaged[stage].parent / "portal"
+    built = sorted(p.relative_to(portal_build.DIST) for p in portal_build.DIST.rglob("*")
+                   if p.is_file() and not p.name.startswith("."))
+    assert sorted(p.relative_to(portal) for p in portal.rglob("*") if p.is_file()) == built
+    assert (portal / "index.html").read_text() == (portal_build.DIST / "index.html").read_text()
+    commands = _bash_blocks(_readme_section("### 4. Upload the portal"))[0]
+    assert commands == package_stack.portal_commands("dev", "out/dev"), "README.md and scripts/package differ"
 
 
 def test_the_size_report_says_which_side_of_the_limit(tmp_path):
@@ -300,18 +315,20 @@ def test_the_bundle_imports_on_its_own_with_the_runtime_python(packaged, tmp_pat
 def dev_stack(packaged):
     """The packaged dev template less its SAM part, created as a stack in moto (in-process), with
     the stage's own table prefix: the same create_stack path scripts/dev uses."""
-    template = package_stack.non_sam_part(_template(packaged, "dev"))
+    template = provision.local_stack_template(package_stack.non_sam_part(_template(packaged, "dev")))
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     outputs = provision.create_stack(cloudformation, "idp-dev-ship-check", template, {"DeletionProtection": "false"})
     return template, outputs
 
 
-# moto's CloudFormation skips CloudWatch alarms with this warning (cfn-lint checks them instead).
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS.+CloudWatch.+Alarm")
 def test_the_plain_cloudformation_part_creates_in_moto(packaged, dev_stack):
     template, outputs = dev_stack
     infrastructure = json.loads((ROOT / "infrastructure" / "template.json").read_text())
-    for name, res in infrastructure["Resources"].items():
+    # Everything of infrastructure/ but what only AWS runs (provision.AWS_ONLY_TYPES, and what refers to it).
+    local = provision.local_stack_template(infrastructure)["Resources"]
+    assert {infrastructure["Resources"][n]["Type"] for n in set(infrastructure["Resources"]) - set(local)} <= \
+        provision.AWS_ONLY_TYPES | {"AWS::S3::BucketPolicy"}
+    for name, res in local.items():
         assert template["Resources"].get(name) == res, f"{name} differs from infrastructure/template.json"
     assert "Transform" not in template
     assert not [n for n, r in template["Resources"].items() if r["Type"].startswith("AWS::Serverless::")]
