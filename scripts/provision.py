@@ -3,10 +3,14 @@ CloudFormation template that deploys to AWS, then the first admin.
 
     python scripts/provision.py            # uses AWS_ENDPOINT_URL, IDP_TABLE_PREFIX, IDP_ADMIN_*
 
-The only local-only step: moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts
-state machines where executions cannot find them, so the state machine resource of the template
-is created through the Step Functions API instead, with the substitutions filled in from the
-stack's outputs (see ``shared/spec/facts.md``).
+Two local-only rules, both here:
+
+- moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts state machines where
+  executions cannot find them, so the state machine resource of the template is created through
+  the Step Functions API instead, with the substitutions filled in from the stack's outputs (see
+  ``shared/spec/facts.md``);
+- resource types only AWS runs (``AWS_ONLY_TYPES``: CloudFront, CloudWatch alarms) are left out
+  of the local stack, with whatever refers to them.
 """
 from __future__ import annotations
 
