@@ -40,6 +40,8 @@ OUT = ROOT / "out"
 FUNCTION = "AWS::Serverless::Function"
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 TOPIC = "AWS::SNS::Topic"
+REST_API = "RestAPI"  # the logical id chalice package gives the API
+API_ORIGIN_PARAMETER = "ApiOriginDomainName"
 
 # Settings that are template parameters (so the Lambda policy, which refers to the parameters,
 # always matches what the code reads, even when a parameter is overridden at deploy time).
@@ -195,9 +197,35 @@ def _single(template: dict, resource_type: str, setting: str) -> str | None:
     return names[0] if names else None
 
 
-def wire(template: dict, settings: dict[str, str]) -> dict:
-    """Connect the functions chalice generated to the stack: names, environment, log groups."""
+def _replace(node, old, new):
+    if node == old:
+        return copy.deepcopy(new)
+    if isinstance(node, dict):
+        return {key: _replace(value, old, new) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_replace(value, old, new) for value in node]
+    return node
+
+
+def wire_api_origin(template: dict) -> dict:
+    """Point what the infrastructure template sends to ``Ref ApiOriginDomainName`` (CloudFront's
+    /api/* origin) at the REST API chalice generated, and drop the parameter: the infrastructure
+    template cannot name ``RestAPI`` itself and still lint on its own."""
+    if API_ORIGIN_PARAMETER not in template.get("Parameters", {}):
+        return template
+    if template["Resources"].get(REST_API, {}).get("Type") != "AWS::Serverless::Api":
+        raise PackagingError(f"chalice generated no {REST_API}: nothing for CloudFront's /api/* to reach")
     template = copy.deepcopy(template)
+    del template["Parameters"][API_ORIGIN_PARAMETER]
+    domain = {"Fn::Sub": "${" + REST_API + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    template["Resources"] = _replace(template["Resources"], {"Ref": API_ORIGIN_PARAMETER}, domain)
+    return template
+
+
+def wire(template: dict, settings: dict[str, str]) -> dict:
+    """Connect the functions chalice generated to the stack: names, environment, log groups, and
+    CloudFront's /api/* origin to the API."""
+    template = wire_api_origin(copy.deepcopy(template))
     resources = template["Resources"]
     machine = _single(template, STATE_MACHINE, "IDP_STATE_MACHINE_ARN")
     topic = _single(template, TOPIC, "IDP_ALERTS_TOPIC_ARN")

@@ -420,6 +420,23 @@ def test_functions_are_wired_to_the_stack(packaged, stage):
             stage, settings["IDP_TABLE_PREFIX"], None, settings["IDP_JWT_SECRET_PARAMETER"])
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_cloudfront_sends_api_calls_to_the_stages_rest_api(packaged, stage):
+    template = _template(packaged, stage)
+    assert package_stack.API_ORIGIN_PARAMETER not in template["Parameters"]
+    assert package_stack.API_ORIGIN_PARAMETER not in package_stack.references(template["Resources"])
+    rest_api = template["Resources"][package_stack.REST_API]
+    assert rest_api["Type"] == "AWS::Serverless::Api" and rest_api["Properties"]["StageName"] == "api"
+    [distribution] = _of_type(template, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    [behaviour] = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    [origin] = [o for o in config["Origins"] if o["Id"] == behaviour["TargetOriginId"]]
+    assert origin["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    # The same host as the stack's own EndpointURL output, whose path is the stage: /api/.
+    assert template["Outputs"]["EndpointURL"]["Value"]["Fn::Sub"] == \
+        "https://" + origin["DomainName"]["Fn::Sub"] + "/api/"
+
+
 def test_stages_differ_only_by_configuration():
     stages = CONFIG["stages"]
     assert {"local", "dev", "prod"} <= set(stages)

@@ -91,7 +91,8 @@ def test_api_calls_go_to_the_stages_api_uncached_with_the_viewers_headers_and_qu
     assert behaviour["ViewerProtocolPolicy"] == "https-only"
     assert "ResponseHeadersPolicyId" not in behaviour, "the API sets its own headers (stricter CSP)"
     origin = _origin(config, behaviour["TargetOriginId"])
-    assert origin["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    # scripts/package wires it to chalice's RestAPI (tests/test_package.py checks the packaged template).
+    assert origin["DomainName"] == {"Ref": package_stack.API_ORIGIN_PARAMETER}
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     # No function strips /api: the prefix is the API Gateway stage's name, so /api/services on
     # CloudFront is <api>/api/services, the route /services. Keep the three equal.
