@@ -1,8 +1,9 @@
 """Build one deployable CloudFormation (SAM) stack for a stage: what ``chalice package`` generates
 (the API, the functions of schedules and event handlers, their roles) merged with everything in
-``infrastructure/template.json`` (tables, state machine, roles, topic, alarms).
+``infrastructure/template.json`` (tables, state machine, roles, topic, alarms, the portal's bucket
+and CloudFront distribution), plus the built portal to upload to that bucket.
 
-    python scripts/package_stack.py dev      # -> out/dev/sam.json + out/dev/deployment.zip
+    python scripts/package_stack.py dev      # -> out/dev/sam.json + out/dev/deployment.zip + out/dev/portal/
     scripts/package dev                      # the same, through the project's virtualenv
 
 Nothing is copied by hand: the stage's values come from ``.chalice/config.json``. Two small
@@ -10,7 +11,7 @@ generated steps surround ``chalice package``:
 
 - before: the infrastructure template with its parameter defaults set for the stage
   (``TablePrefix``) plus the ``JwtSecretParameterName`` parameter the Lambda policy refers to;
-- after: every function gets its name from the table prefix, its environment wired to the
+- after: CloudFront's ``/api/*`` origin points at the generated ``RestAPI``, and every function gets its name from the table prefix, its environment wired to the
   template (``IDP_TABLE_PREFIX`` = ``Ref TablePrefix``, ``IDP_STATE_MACHINE_ARN`` = ``Ref`` of the
   state machine, ``IDP_ALERTS_TOPIC_ARN`` = ``Ref`` of the topic, when they exist) and a log group
   with the stage's retention.
@@ -341,8 +342,8 @@ def stack_output(stage: str, key: str) -> str:
 def portal_commands(stage: str, folder: str) -> list[str]:
     """The shell commands that upload the built portal in ``folder``/portal to the deployed stack
     and make CloudFront serve it (README.md holds the same ones for dev). Hashed assets first and
-    immutable, so a page already open keeps finding its chunks while index.html (no-cache) moves
-    to the new release; the previous release's assets are deleted last."""
+    immutable, so the new index.html (no-cache) never names a file that is not there yet; the
+    previous release's assets are deleted last, after the invalidation."""
     bucket, assets = '"s3://$PORTAL_BUCKET"', '"s3://$PORTAL_BUCKET/assets"'
     return [
         f"PORTAL_BUCKET={stack_output(stage, 'PortalBucketName')}",
