@@ -11,10 +11,11 @@ generated steps surround ``chalice package``:
 
 - before: the infrastructure template with its parameter defaults set for the stage
   (``TablePrefix``) plus the ``JwtSecretParameterName`` parameter the Lambda policy refers to;
-- after: CloudFront's ``/api/*`` origin points at the generated ``RestAPI``, and every function gets its name from the table prefix, its environment wired to the
-  template (``IDP_TABLE_PREFIX`` = ``Ref TablePrefix``, ``IDP_STATE_MACHINE_ARN`` = ``Ref`` of the
-  state machine, ``IDP_ALERTS_TOPIC_ARN`` = ``Ref`` of the topic, when they exist) and a log group
-  with the stage's retention.
+- after: CloudFront's ``/api/*`` origin points at the generated ``RestAPI``, and every function
+  gets its name from the table prefix, its environment wired to the template
+  (``IDP_TABLE_PREFIX`` = ``Ref TablePrefix``, ``IDP_STATE_MACHINE_ARN`` = ``Ref`` of the state
+  machine, ``IDP_ALERTS_TOPIC_ARN`` = ``Ref`` of the topic, when they exist) and a log group with
+  the stage's retention; last, the built portal is copied next to the template.
 
 No AWS credentials and no AWS call: ``chalice package`` only needs a region name (for service
 principals), and third-party wheels for the code bundle, which it downloads from PyPI once per
