@@ -1,8 +1,9 @@
 """Build one deployable CloudFormation (SAM) stack for a stage: what ``chalice package`` generates
 (the API, the functions of schedules and event handlers, their roles) merged with everything in
-``infrastructure/template.json`` (tables, state machine, roles, topic, alarms).
+``infrastructure/template.json`` (tables, state machine, roles, topic, alarms, the portal's bucket
+and CloudFront distribution), plus the built portal to upload to that bucket.
 
-    python scripts/package_stack.py dev      # -> out/dev/sam.json + out/dev/deployment.zip
+    python scripts/package_stack.py dev      # -> out/dev/sam.json + out/dev/deployment.zip + out/dev/portal/
     scripts/package dev                      # the same, through the project's virtualenv
 
 Nothing is copied by hand: the stage's values come from ``.chalice/config.json``. Two small
@@ -10,10 +11,11 @@ generated steps surround ``chalice package``:
 
 - before: the infrastructure template with its parameter defaults set for the stage
   (``TablePrefix``) plus the ``JwtSecretParameterName`` parameter the Lambda policy refers to;
-- after: every function gets its name from the table prefix, its environment wired to the
-  template (``IDP_TABLE_PREFIX`` = ``Ref TablePrefix``, ``IDP_STATE_MACHINE_ARN`` = ``Ref`` of the
-  state machine, ``IDP_ALERTS_TOPIC_ARN`` = ``Ref`` of the topic, when they exist) and a log group
-  with the stage's retention.
+- after: CloudFront's ``/api/*`` origin points at the generated ``RestAPI``, and every function
+  gets its name from the table prefix, its environment wired to the template
+  (``IDP_TABLE_PREFIX`` = ``Ref TablePrefix``, ``IDP_STATE_MACHINE_ARN`` = ``Ref`` of the state
+  machine, ``IDP_ALERTS_TOPIC_ARN`` = ``Ref`` of the topic, when they exist) and a log group with
+  the stage's retention; last, the built portal is copied next to the template.
 
 No AWS credentials and no AWS call: ``chalice package`` only needs a region name (for service
 principals), and third-party wheels for the code bundle, which it downloads from PyPI once per
@@ -40,6 +42,8 @@ OUT = ROOT / "out"
 FUNCTION = "AWS::Serverless::Function"
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 TOPIC = "AWS::SNS::Topic"
+REST_API = "RestAPI"  # the logical id chalice package gives the API
+API_ORIGIN_PARAMETER = "ApiOriginDomainName"
 
 # Settings that are template parameters (so the Lambda policy, which refers to the parameters,
 # always matches what the code reads, even when a parameter is overridden at deploy time).
@@ -57,6 +61,23 @@ AWS_IDENTITY = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN
                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                 "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
+
+
+# The largest template CloudFormation accepts inline (TemplateBody); a bigger one must be uploaded to
+# S3 first, which `aws cloudformation deploy --s3-bucket` does.
+INLINE_TEMPLATE_LIMIT = 51_200
+# The bucket `aws cloudformation package` uploads the code bundle to and `deploy` the template to:
+# one per account and region, created once by the first command that needs it.
+ARTIFACT_BUCKET = ('ARTIFACT_BUCKET="idp-artifacts-$(aws sts get-caller-identity --query Account --output text)'
+                   '-${AWS_REGION:-$(aws configure get region)}"')
+
+
+# What package() writes into out/<stage>/ (and `aws cloudformation package` adds packaged.json).
+PACKAGE_FILES = ("sam.json", "deployment.zip", "packaged.json", "portal")
+
+
+# Cache-Control of the portal's hashed files (a new build gives new names); index.html is no-cache.
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 class PackagingError(RuntimeError):
@@ -137,15 +158,12 @@ def references(node) -> set[str]:
     return found
 
 
-def non_sam_part(template: dict) -> dict:
-    """The packaged template without the SAM transform and what depends on it (functions, API,
-    their permissions, rules and log groups): plain CloudFormation, which the local emulator can
-    create. Everything from infrastructure/ stays, and so do the functions' roles."""
+def without_resources(template: dict, names: set[str]) -> dict:
+    """The template less the resources ``names`` and everything that refers to them (Ref, GetAtt,
+    ``${...}``, DependsOn), transitively, and the outputs that would name a removed one."""
     template = copy.deepcopy(template)
-    template.pop("Transform", None)
-    template.pop("Globals", None)
     resources = template["Resources"]
-    removed = {name for name, res in resources.items() if res["Type"].startswith("AWS::Serverless::")}
+    removed = set(names) & set(resources)
     while True:
         dependent = {name for name, res in resources.items() if name not in removed
                      and (references(res) | set(as_list(res.get("DependsOn", [])))) & removed}
@@ -156,6 +174,17 @@ def non_sam_part(template: dict) -> dict:
         del resources[name]
     template["Outputs"] = {k: v for k, v in template.get("Outputs", {}).items() if not references(v) & removed}
     return template
+
+
+def non_sam_part(template: dict) -> dict:
+    """The packaged template without the SAM transform and what depends on it (functions, API,
+    their permissions, rules and log groups, and the distribution in front of the API): plain
+    CloudFormation, which the local emulator can create. The functions' roles stay."""
+    template = copy.deepcopy(template)
+    template.pop("Transform", None)
+    template.pop("Globals", None)
+    serverless = {name for name, res in template["Resources"].items() if res["Type"].startswith("AWS::Serverless::")}
+    return without_resources(template, serverless)
 
 
 def as_list(value) -> list:
@@ -170,9 +199,35 @@ def _single(template: dict, resource_type: str, setting: str) -> str | None:
     return names[0] if names else None
 
 
-def wire(template: dict, settings: dict[str, str]) -> dict:
-    """Connect the functions chalice generated to the stack: names, environment, log groups."""
+def _replace(node, old, new):
+    if node == old:
+        return copy.deepcopy(new)
+    if isinstance(node, dict):
+        return {key: _replace(value, old, new) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_replace(value, old, new) for value in node]
+    return node
+
+
+def wire_api_origin(template: dict) -> dict:
+    """Point what the infrastructure template sends to ``Ref ApiOriginDomainName`` (CloudFront's
+    /api/* origin) at the REST API chalice generated, and drop the parameter: the infrastructure
+    template cannot name ``RestAPI`` itself and still lint on its own."""
+    if API_ORIGIN_PARAMETER not in template.get("Parameters", {}):
+        return template
+    if template["Resources"].get(REST_API, {}).get("Type") != "AWS::Serverless::Api":
+        raise PackagingError(f"chalice generated no {REST_API}: nothing for CloudFront's /api/* to reach")
     template = copy.deepcopy(template)
+    del template["Parameters"][API_ORIGIN_PARAMETER]
+    domain = {"Fn::Sub": "${" + REST_API + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    template["Resources"] = _replace(template["Resources"], {"Ref": API_ORIGIN_PARAMETER}, domain)
+    return template
+
+
+def wire(template: dict, settings: dict[str, str]) -> dict:
+    """Connect the functions chalice generated to the stack: names, environment, log groups, and
+    CloudFront's /api/* origin to the API."""
+    template = wire_api_origin(copy.deepcopy(template))
     resources = template["Resources"]
     machine = _single(template, STATE_MACHINE, "IDP_STATE_MACHINE_ARN")
     topic = _single(template, TOPIC, "IDP_ALERTS_TOPIC_ARN")
@@ -226,7 +281,7 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
     outdir = Path(outdir) if outdir else OUT / stage
     if outdir.exists():
         # Only ever replace an earlier package, never a directory that holds anything else.
-        foreign = sorted(p.name for p in outdir.iterdir() if p.name not in ("sam.json", "deployment.zip", "packaged.json"))
+        foreign = sorted(p.name for p in outdir.iterdir() if p.name not in PACKAGE_FILES)
         if foreign:
             raise PackagingError(f"{outdir} holds other files ({', '.join(foreign[:5])}): choose another --out")
         shutil.rmtree(outdir)
@@ -243,7 +298,71 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
         print(result.stdout.strip(), file=sys.stderr)
     sam = outdir / "sam.json"
     sam.write_text(json.dumps(wire(json.loads(sam.read_text()), settings), indent=2) + "\n")
+    copy_portal(outdir / "portal", log=(lambda _: None) if quiet else (lambda line: print(line, file=sys.stderr)))
     return sam
+
+
+def copy_portal(target: Path, log=print) -> Path:
+    """The built portal (npm ci + vite build when portal/ changed) as it is uploaded to the portal
+    bucket: portal/dist without the build's own dotfiles (its source stamp)."""
+    import portal_build
+
+    try:
+        portal_build.ensure_built(log=log)
+    except portal_build.PortalBuildError as error:
+        raise PackagingError(f"the portal does not build: {error}") from error
+    if not (portal_build.DIST / "index.html").is_file():
+        raise PackagingError(f"{portal_build.DIST} has no index.html after the build")
+    shutil.copytree(portal_build.DIST, target, ignore=shutil.ignore_patterns(".*"))
+    return target
+
+
+def stack_name(stage: str) -> str:
+    return f"idp-{stage}"
+
+
+def deploy_commands(stage: str, folder: str) -> list[str]:
+    """The shell commands that deploy the package in ``folder`` (README.md "Deploy to AWS" holds
+    the same ones for dev; a test keeps them equal). Always through S3: the template is far over
+    CloudFormation's inline limit, and a bucket works for any size."""
+    return [
+        ARTIFACT_BUCKET,
+        'aws s3api head-bucket --bucket "$ARTIFACT_BUCKET" 2>/dev/null || aws s3 mb "s3://$ARTIFACT_BUCKET"',
+        f'aws cloudformation package --template-file {folder}/sam.json --s3-bucket "$ARTIFACT_BUCKET" '
+        f'--use-json --output-template-file {folder}/packaged.json',
+        f'aws cloudformation deploy --template-file {folder}/packaged.json --s3-bucket "$ARTIFACT_BUCKET" '
+        f'--stack-name {stack_name(stage)} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND',
+    ]
+
+
+def stack_output(stage: str, key: str) -> str:
+    return (f'$(aws cloudformation describe-stacks --stack-name {stack_name(stage)} '
+            f'--query "Stacks[0].Outputs[?OutputKey==\'{key}\'].OutputValue" --output text)')
+
+
+def portal_commands(stage: str, folder: str) -> list[str]:
+    """The shell commands that upload the built portal in ``folder``/portal to the deployed stack
+    and make CloudFront serve it (README.md holds the same ones for dev). Hashed assets first and
+    immutable, so the new index.html (no-cache) never names a file that is not there yet; the
+    previous release's assets are deleted last, after the invalidation."""
+    bucket, assets = '"s3://$PORTAL_BUCKET"', '"s3://$PORTAL_BUCKET/assets"'
+    return [
+        f"PORTAL_BUCKET={stack_output(stage, 'PortalBucketName')}",
+        f"PORTAL_DISTRIBUTION={stack_output(stage, 'PortalDistributionId')}",
+        f'aws s3 sync {folder}/portal/assets {assets} --cache-control "{IMMUTABLE}"',
+        f'aws s3 sync {folder}/portal {bucket} --delete --exclude "assets/*" --cache-control "no-cache"',
+        'aws cloudfront create-invalidation --distribution-id "$PORTAL_DISTRIBUTION" --paths "/*"',
+        f'aws s3 sync {folder}/portal/assets {assets} --delete --cache-control "{IMMUTABLE}"',
+        f"echo {stack_output(stage, 'PortalURL')}",
+    ]
+
+
+def size_report(sam: Path) -> str:
+    size = sam.stat().st_size
+    verdict = (f"over CloudFormation's {INLINE_TEMPLATE_LIMIT:,}-byte limit for an inline template: it deploys "
+               "through S3 (--s3-bucket)" if size > INLINE_TEMPLATE_LIMIT
+               else f"under CloudFormation's {INLINE_TEMPLATE_LIMIT:,}-byte inline limit (deployed through S3 anyway)")
+    return f"template {sam.name}: {size:,} bytes, {verdict}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,12 +375,15 @@ def main(argv: list[str] | None = None) -> int:
     except PackagingError as error:
         print(f"package: {error}", file=sys.stderr)
         return 2
-    rel = sam.parent.relative_to(ROOT) if sam.is_relative_to(ROOT) else sam.parent
-    print(f"packaged stage {args.stage}: {rel}/sam.json and {rel}/deployment.zip\n"
-          f"next: aws cloudformation package --template-file {rel}/sam.json --s3-bucket <bucket> "
-          f"--output-template-file {rel}/packaged.json\n"
-          f"      aws cloudformation deploy --template-file {rel}/packaged.json --stack-name idp-{args.stage} "
-          f"--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND  (see README.md 'Deploy to AWS')")
+    folder = str(sam.parent.relative_to(ROOT) if sam.is_relative_to(ROOT) else sam.parent)
+    print(f"packaged stage {args.stage}: {folder}/sam.json, {folder}/deployment.zip and {folder}/portal/")
+    print(size_report(sam))
+    print("next (README.md 'Deploy to AWS'):")
+    for command in deploy_commands(args.stage, folder):
+        print(f"  {command}")
+    print("then the portal (README.md 'Upload the portal'):")
+    for command in portal_commands(args.stage, folder):
+        print(f"  {command}")
     return 0
 
 

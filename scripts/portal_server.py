@@ -13,6 +13,7 @@ import argparse
 import functools
 import gzip
 import http.client
+import json
 import mimetypes
 import signal
 import sys
@@ -20,20 +21,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from package_stack import IMMUTABLE
+
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "portal" / "dist"
 API_PREFIX = "/api"
 
-# The headers CloudFront's response headers policy sets on AWS, so the browser tests prove the
-# built app runs under them (no inline script or style, same-origin calls only).
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
+TEMPLATE = ROOT / "infrastructure" / "template.json"
+RESPONSE_HEADERS_POLICY = "AWS::CloudFront::ResponseHeadersPolicy"
+
+
+def security_headers(template_path: Path = TEMPLATE) -> dict[str, str]:
+    """The headers CloudFront's response headers policy sets on AWS, read from the template (their
+    one copy), so the browser tests prove the built app runs under them (no inline script or
+    style, same-origin calls only). HSTS is left out: browsers ignore it over plain HTTP, and on a
+    local HTTPS server it would pin localhost to HTTPS for every other project."""
+    template = json.loads(template_path.read_text())
+    policies = [res for res in template["Resources"].values() if res["Type"] == RESPONSE_HEADERS_POLICY]
+    if len(policies) != 1:
+        raise RuntimeError(f"{template_path} must hold exactly one {RESPONSE_HEADERS_POLICY}, found {len(policies)}")
+    config = policies[0]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    return {
+        "Content-Security-Policy": config["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "X-Content-Type-Options": "nosniff",  # CloudFront's ContentTypeOptions sends only this value
+        "X-Frame-Options": config["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": config["ReferrerPolicy"]["ReferrerPolicy"],
+    }
+
+
+SECURITY_HEADERS = security_headers()
 # Request headers that belong to one connection, not to the request (RFC 9110 section 7.6.1).
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "host", "accept-encoding", "content-length"}
@@ -118,7 +134,7 @@ class PortalHandler(BaseHTTPRequestHandler):
                       and content_type.startswith(COMPRESSIBLE))
         body = _file_body(path, path.stat().st_mtime_ns, compressed)
         # Hashed assets never change under their name; index.html must be checked every time.
-        cache = "public, max-age=31536000, immutable" if url_path.startswith("/assets/") else "no-cache"
+        cache = IMMUTABLE if url_path.startswith("/assets/") else "no-cache"
         extra = {"Cache-Control": cache, "Vary": "Accept-Encoding", **SECURITY_HEADERS}
         if compressed:
             extra["Content-Encoding"] = "gzip"

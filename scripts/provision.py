@@ -3,14 +3,17 @@ CloudFormation template that deploys to AWS, then the first admin.
 
     python scripts/provision.py            # uses AWS_ENDPOINT_URL, IDP_TABLE_PREFIX, IDP_ADMIN_*
 
-The only local-only step: moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts
-state machines where executions cannot find them, so the state machine resource of the template
-is created through the Step Functions API instead, with the substitutions filled in from the
-stack's outputs (see ``shared/spec/facts.md``).
+Two local-only rules, both here:
+
+- moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts state machines where
+  executions cannot find them, so the state machine resource of the template is created through
+  the Step Functions API instead, with the substitutions filled in from the stack's outputs (see
+  ``shared/spec/facts.md``);
+- resource types only AWS runs (``AWS_ONLY_TYPES``: CloudFront, CloudWatch alarms) are left out
+  of the local stack, with whatever refers to them.
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -19,45 +22,49 @@ import time
 import uuid
 from pathlib import Path
 
+from package_stack import references, without_resources
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infrastructure" / "template.json"
 STATE_MACHINES = ROOT / "state_machines"
-NOT_EMULATED = frozenset({"AWS::CloudWatch::Alarm"})
 
 
 def load_template() -> dict:
     return json.loads(TEMPLATE.read_text())
 
 
+# Resource types only AWS runs. moto does not emulate them (CloudFront at all; CloudWatch alarms
+# watch AWS's own metrics, and moto's CloudFormation skips them half-way, which breaks
+# DescribeStackResources), so a local stack leaves them out together with whatever refers to them
+# (the portal bucket's policy names the distribution). The one rule for local stacks; nothing in
+# the application code knows about it.
+AWS_ONLY_TYPES = frozenset({
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::Function",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+})
+
+
+def local_stack_template(template: dict) -> dict:
+    """``template`` as a local emulator creates it: without the AWS-only resources (AWS_ONLY_TYPES)
+    and what refers to them."""
+    aws_only = {name for name, res in template["Resources"].items() if res["Type"] in AWS_ONLY_TYPES}
+    return without_resources(template, aws_only)
+
+
 def split_template(template: dict) -> tuple[dict, dict]:
     """The template for the emulator's CloudFormation, and the state machine resources held back
     to be created through the Step Functions API."""
-    stack_template = copy.deepcopy(template)
+    stack_template = local_stack_template(template)
     machines = {name: res for name, res in stack_template["Resources"].items()
                 if res["Type"] == "AWS::StepFunctions::StateMachine"}
     for name in machines:
         del stack_template["Resources"][name]
-    # CloudWatch alarms watch AWS's own metrics: nothing to create in an emulator (and moto's
-    # CloudFormation skips them half-way, which breaks DescribeStackResources).
-    not_emulated = [name for name, res in stack_template["Resources"].items() if res["Type"] in NOT_EMULATED]
-    for name in not_emulated:
-        del stack_template["Resources"][name]
     stack_template["Outputs"] = {k: v for k, v in stack_template.get("Outputs", {}).items()
-                                 if not _references(v, set(machines) | set(not_emulated))}
+                                 if not references(v) & set(machines)}
     return stack_template, machines
-
-
-def _references(node, names: set[str]) -> bool:
-    if isinstance(node, dict):
-        if node.get("Ref") in names:
-            return True
-        getatt = node.get("Fn::GetAtt")
-        if getatt and (getatt[0] if isinstance(getatt, list) else getatt.split(".")[0]) in names:
-            return True
-        return any(_references(v, names) for v in node.values())
-    if isinstance(node, list):
-        return any(_references(v, names) for v in node)
-    return False
 
 
 def create_stack(cloudformation, stack_name: str, template: dict, parameters: dict[str, str],
@@ -148,11 +155,7 @@ def create_state_machines(stepfunctions, cloudformation, stack_name: str, machin
         role_arn = resolve(props["RoleArn"], outputs, parameters, resources)
         substitutions = {k: resolve(v, outputs, parameters, resources)
                          for k, v in props.get("DefinitionSubstitutions", {}).items()}
-        if "DefinitionString" in props:
-            definition = resolve(props["DefinitionString"], outputs, parameters, resources)
-        else:
-            definition = json.dumps(props["Definition"])
-        definition = substitute(definition, substitutions)
+        definition = substitute(resolve(props["DefinitionString"], outputs, parameters, resources), substitutions)
         existing = {m["name"]: m["stateMachineArn"] for m in stepfunctions.list_state_machines()["stateMachines"]}
         if name in existing:
             stepfunctions.update_state_machine(stateMachineArn=existing[name], definition=definition, roleArn=role_arn)

@@ -4,7 +4,10 @@ The ASL lives in ``state_machines/*.asl.json`` (the file people edit and review)
 needs the definition inline (``DefinitionS3Location`` and ``DefinitionUri`` do not survive
 ``chalice package`` or the emulator, see ``shared/spec/facts.md``), so every
 ``AWS::StepFunctions::StateMachine`` resource names its file in ``Metadata.DefinitionFile`` and this
-script writes that file's JSON into ``Properties.Definition``. A test fails when they drift.
+script writes that file's text, byte for byte, into ``Properties.DefinitionString`` (the table
+names come from ``DefinitionSubstitutions``). A string, not an inline ``Definition`` object: the
+ASL holds ``"ResultPath": null`` in many places and CloudFormation refuses any JSON null in a
+template ("'null' values are not allowed in templates"). A test fails when they drift.
 
     python scripts/sync_state_machines.py
 """
@@ -22,7 +25,9 @@ def synced(template: dict) -> dict:
     for resource in template["Resources"].values():
         source = resource.get("Metadata", {}).get("DefinitionFile")
         if resource["Type"] == "AWS::StepFunctions::StateMachine" and source:
-            resource["Properties"]["Definition"] = json.loads((ROOT / source).read_text())
+            properties = resource["Properties"]
+            properties.pop("Definition", None)
+            properties["DefinitionString"] = (ROOT / source).read_text()
     return template
 
 

@@ -101,7 +101,7 @@ def machine_with(name: str, **wrong_tables: str) -> str:
               (("DeploymentsTable", "deployments"), ("ServicesTable", "services"), ("LogsTable", "logs"),
                ("CountersTable", "counters"))}
     tables.update(wrong_tables)
-    definition = provision.substitute(json.dumps(resource["Properties"]["Definition"]), tables)
+    definition = provision.substitute(resource["Properties"]["DefinitionString"], tables)
     existing = {m["name"]: m["stateMachineArn"] for m in sfn().list_state_machines()["stateMachines"]}
     if name in existing:
         return existing[name]
@@ -642,9 +642,11 @@ def _writes(state: dict):
 
 def test_the_template_carries_the_state_machine_file_and_a_narrow_role():
     template = json.loads((ROOT / "infrastructure" / "template.json").read_text())
-    definition = json.loads((ROOT / "state_machines" / "deployment.asl.json").read_text())
+    source = (ROOT / "state_machines" / "deployment.asl.json").read_text()
+    definition = json.loads(source)
     machine = template["Resources"]["DeploymentStateMachine"]
-    assert machine["Properties"]["Definition"] == definition, "run python scripts/sync_state_machines.py"
+    assert machine["Properties"]["DefinitionString"] == source, "run python scripts/sync_state_machines.py"
+    assert "Definition" not in machine["Properties"], "an inline Definition carries JSON nulls CloudFormation refuses"
     assert template["Outputs"]["DeploymentStateMachineArn"] == {"Value": {"Ref": "DeploymentStateMachine"}}
     tasks = dict(_tasks(definition["States"]))
     assert len(tasks) >= 10
