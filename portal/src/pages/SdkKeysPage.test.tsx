@@ -61,7 +61,7 @@ describe("SDK keys", () => {
     await userEvent.click(screen.getByRole("button", { name: "Copy" }));
     expect(writeText).toHaveBeenCalledWith("idp_sk_zz99-the-whole-secret");
     expect(await screen.findByText("Copied to the clipboard.")).toBeInTheDocument();
-    const snippet = screen.getByLabelText("OpenFeature OFREP provider setup in Python");
+    const snippet = document.getElementById("ofrep-snippet");
     expect(snippet).toHaveTextContent(`base_url="${window.location.origin}/api"`);
     expect(snippet).toHaveTextContent('"X-API-Key": "idp_sk_zz99-the-whole-secret"');
     expect(await screen.findByRole("rowheader", { name: "mobile app" })).toBeInTheDocument();

@@ -125,14 +125,15 @@ function CreatedKey({ sdkKey, onDone }: { sdkKey: NewSdkKey; onDone: () => void 
         <strong>Copy it now: it will not be shown again.</strong> The platform keeps only a hash of it.
       </p>
       <p className="secret">
-        <code aria-label="The new SDK key">{sdkKey.key}</code>{" "}
+        <span className="visually-hidden">The new key: </span>
+        <code className="new-secret">{sdkKey.key}</code>{" "}
         <button type="button" onClick={() => void copy()}>
           Copy
         </button>
       </p>
       <p role="status">{copied}</p>
-      <h3>Use it with OpenFeature (OFREP)</h3>
-      <pre className="snippet" aria-label="OpenFeature OFREP provider setup in Python">
+      <h3 id="ofrep-snippet-heading">Use it with OpenFeature (OFREP), in Python</h3>
+      <pre className="snippet" id="ofrep-snippet">
         <code>{ofrepSnippet(sdkKey.key)}</code>
       </pre>
       <button type="button" className="secondary" onClick={onDone}>
