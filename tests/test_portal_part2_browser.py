@@ -75,6 +75,14 @@ def _newest_audit(stack, people, **filters) -> dict:
     return body["items"][0]
 
 
+def _open(page, url: str, email: str = E2E_ADMIN_EMAIL, password: str = E2E_ADMIN_PASSWORD) -> None:
+    """Open a deep link signed out, sign in on /login, and be back at it."""
+    page.goto(url)
+    expect(page).to_have_url(re.compile(r"/login"))
+    sign_in(page, email, password)
+    expect(page).to_have_url(re.compile(re.escape(url) + "$"))
+
+
 def test_the_kill_switch_turns_a_flag_off_for_an_ofrep_client_at_once(tab, stack, people):
     flag = _flag(stack, people, enabled=True)
     sdk_key = _sdk_key(stack, people)
@@ -82,8 +90,7 @@ def test_the_kill_switch_turns_a_flag_off_for_an_ofrep_client_at_once(tab, stack
     assert (status, body["value"]) == (200, True), body
 
     page = tab.page
-    page.goto(f"/flags/{flag['key']}")
-    sign_in(page, "dev@example.com", PASSWORD)
+    _open(page, f"/flags/{flag['key']}", "dev@example.com", PASSWORD)
     switch = page.get_by_role("checkbox", name="Enabled")
     expect(switch).to_be_checked()
     switch.uncheck()
@@ -102,8 +109,7 @@ def test_the_kill_switch_turns_a_flag_off_for_an_ofrep_client_at_once(tab, stack
 def test_a_stale_version_says_so_offers_reload_and_loses_nothing(tab, stack, people):
     flag = _flag(stack, people, rollout_percentage=100)
     page = tab.page
-    page.goto(f"/flags/{flag['key']}")
-    sign_in(page, "dev@example.com", PASSWORD)
+    _open(page, f"/flags/{flag['key']}", "dev@example.com", PASSWORD)
     page.get_by_role("spinbutton", name="Rollout percentage").fill("30")
     # Someone else saves first, behind the page's back.
     status, _, body = http("PATCH", f"{stack.api_url}/flags/{flag['key']}",
@@ -129,8 +135,7 @@ def test_a_stale_version_says_so_offers_reload_and_loses_nothing(tab, stack, peo
 def test_a_flag_created_in_the_portal_shows_its_diff_in_the_audit_page(tab, stack, people):
     key = f"portal-{uuid.uuid4().hex[:8]}"
     page = tab.page
-    page.goto("/flags")
-    sign_in(page, "dev@example.com", PASSWORD)
+    _open(page, "/flags", "dev@example.com", PASSWORD)
     page.get_by_role("button", name="New flag").click()
     page.get_by_role("textbox", name="Key").fill(key)
     page.get_by_role("textbox", name="Description").fill("Made in the browser")
@@ -154,8 +159,7 @@ def test_an_sdk_key_is_created_copied_and_shown_only_once(tab, stack, people):
     flag = _flag(stack, people, enabled=True)
     page = tab.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto("/sdk-keys")
-    sign_in(page)
+    _open(page, "/sdk-keys")
     page.get_by_role("button", name="New SDK key").click()
     page.get_by_role("textbox", name="Name").fill("checkout web")
     page.get_by_role("combobox", name="Environment").select_option("staging")
@@ -189,8 +193,7 @@ def test_an_sdk_key_is_created_copied_and_shown_only_once(tab, stack, people):
 def test_a_user_is_created_then_disabled(tab, stack, people):
     email = f"new-{uuid.uuid4().hex[:6]}@example.com"
     page = tab.page
-    page.goto("/users")
-    sign_in(page)
+    _open(page, "/users")
     page.get_by_role("button", name="New user").click()
     page.get_by_role("textbox", name="Email").fill(email)
     page.get_by_role("textbox", name="Name").fill("Nora New")
@@ -225,8 +228,7 @@ def test_an_alert_is_acknowledged_by_name(tab, stack, people):
     status, _, service = http("POST", f"{stack.api_url}/services", {"name": name}, token=people["admin_token"])
     assert status == 201, service
     page = tab.page
-    page.goto("/")
-    sign_in(page, "dev@example.com", PASSWORD)
+    _open(page, "/", "dev@example.com", PASSWORD)
     page.get_by_role("link", name=re.compile(r"open alerts?$")).click()
     expect(page).to_have_url(re.compile(r"/alerts$"))
     row = page.get_by_role("row").filter(has=page.get_by_text(f"service {name} was registered"))
