@@ -790,6 +790,11 @@ def render_table(report: dict) -> str:
         within = size["total_gzip_kb"] <= size["aim_kb"]
         line("portal: JS + CSS of a first visit of /services", f"{size['total_gzip_kb']} KB gzip (JS {size['js_gzip_kb']}, "
              f"CSS {size['css_gzip_kb']})  aim <= {size['aim_kb']}  {'OK' if within else 'MISS'}")
+        if "first_visit_flags" in portal:
+            flags = portal["first_visit_flags"]
+            within = flags["total_gzip_kb"] <= flags["aim_kb"]
+            line("portal: JS + CSS of a first visit of /flags", f"{flags['total_gzip_kb']} KB gzip (JS {flags['js_gzip_kb']}, "
+                 f"CSS {flags['css_gzip_kb']})  aim <= {flags['aim_kb']}  {'OK' if within else 'MISS'}")
         for page, row in portal["lighthouse"].items():
             ok = min(row["performance"], row["accessibility"]) >= portal["score_aim"]
             line(f"  lighthouse {page}", f"performance {row['performance']}, accessibility {row['accessibility']}  "

@@ -1,11 +1,12 @@
 """The portal's figures for scripts/bench, measured in Debian's chromium against a real local
 stack serving the built portal as ``scripts/dev`` does:
 
-- the JavaScript and CSS that a first visit reaching ``/services`` downloads (bytes on the wire,
-  gzip, as the portal server and CloudFront send them), against the 150 KB aim;
-- the API calls the first view of each page of part 1 makes (the browser tests' network log);
-- Lighthouse's performance and accessibility scores for ``/login``, ``/services`` and
-  ``/services/{id}`` (npm ``lighthouse``, installed into ``out/bench-tools`` on first use, with
+- the JavaScript and CSS that a first visit reaching ``/services`` (and, for part 2, ``/flags``)
+  downloads (bytes on the wire, gzip, as the portal server and CloudFront send them), against the
+  150 KB aim;
+- the API calls the first view of each page makes (the browser tests' network log);
+- Lighthouse's performance and accessibility scores for ``/login``, ``/services``,
+  ``/services/{id}``, ``/flags/{key}`` and ``/audit`` (npm ``lighthouse``, installed into ``out/bench-tools`` on first use, with
   ``CHROME_PATH`` set to that chromium), against the aim of 95 for both.
 """
 from __future__ import annotations
@@ -50,8 +51,9 @@ def _lighthouse(portal_url: str, email: str, paths: list[str]) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def _first_visit_bytes(browser, portal_url: str, email: str) -> dict:
-    """JS and CSS over the wire from a fresh browser to a signed-in /services."""
+def _first_visit_bytes(browser, portal_url: str, email: str, path: str = "/services",
+                       ready: tuple[str, str] = ("searchbox", "Search services")) -> dict:
+    """JS and CSS over the wire from a fresh browser to a signed-in ``path`` (showing ``ready``)."""
     from playwright.sync_api import expect
 
     from tests.browser import sign_in, visit
@@ -69,10 +71,10 @@ def _first_visit_bytes(browser, portal_url: str, email: str) -> dict:
                     raise RuntimeError(f"{path} was sent uncompressed")
 
         tab.page.on("response", on_response)
-        tab.page.goto("/services")  # signed out: the app sends the visitor to /login, then back
+        tab.page.goto(path)  # signed out: the app sends the visitor to /login, then back
         expect(tab.page).to_have_url(re.compile(r"/login"))
         sign_in(tab.page, email, PASSWORD)
-        expect(tab.page.get_by_role("searchbox", name="Search services")).to_be_visible()
+        expect(tab.page.get_by_role(ready[0], name=ready[1])).to_be_visible()
         tab.page.wait_for_load_state("networkidle")
     js = sum(size for path, size in sizes.items() if path.endswith(".js"))
     css = sum(size for path, size in sizes.items() if path.endswith(".css"))
@@ -124,17 +126,25 @@ def measure(results, log, tiny: bool) -> None:
             services.append(body)
         status, _, deployment = http("POST", f"{stack.api_url}/deployments",
                                      {"service_id": services[0]["id"], "version": "v1"}, token=token)
+        status, _, flag = http("POST", f"{stack.api_url}/flags",
+                               {"key": "bench-flag", "description": "A 50% rollout in staging", "enabled": True,
+                                "environments": ["staging"], "rollout_percentage": 50}, token=token)
         urls = {"/": "/", "/services": "/services", "/services/{id}": f"/services/{services[0]['id']}",
                 "/deployments": "/deployments", "/deployments/{id}": f"/deployments/{deployment['id']}",
-                "/account": "/account"}
+                "/account": "/account", "/flags": "/flags", "/flags/{key}": f"/flags/{flag['key']}",
+                "/audit": "/audit", "/alerts": "/alerts", "/users": "/users", "/sdk-keys": "/sdk-keys"}
         log("portal: first-visit size and API calls per page (chromium)")
         with chromium() as browser:
             size = _first_visit_bytes(browser, stack.portal_url, email)
+            flags_size = _first_visit_bytes(browser, stack.portal_url, email, "/flags", ("searchbox", "Search flags"))
             calls = _calls_per_first_view(browser, stack.portal_url, email, urls)
         log("portal: lighthouse")
-        paths = ["/login"] if tiny else ["/login", "/services", f"/services/{services[0]['id']}"]
+        paths = ["/login"] if tiny else ["/login", "/services", f"/services/{services[0]['id']}",
+                                         f"/flags/{flag['key']}", "/audit"]
         scores = _lighthouse(stack.portal_url, email, paths)
-    scores = {("/services/{id}" if path.startswith("/services/") else path): value for path, value in scores.items()}
-    results.put("portal", {"first_visit_services": size, "api_calls_first_view": calls, "lighthouse": scores,
+    templates = {f"/services/{services[0]['id']}": "/services/{id}", f"/flags/{flag['key']}": "/flags/{key}"}
+    scores = {templates.get(path, path): value for path, value in scores.items()}
+    results.put("portal", {"first_visit_services": size, "first_visit_flags": flags_size,
+                           "api_calls_first_view": calls, "lighthouse": scores,
                            "lighthouse_version": LIGHTHOUSE_VERSION, "score_aim": SCORE_AIM,
                            "lighthouse_settings": "defaults: mobile form factor, simulated throttling"})

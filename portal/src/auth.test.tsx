@@ -64,7 +64,7 @@ describe("signing in", () => {
 
 describe("the frame of signed-in pages", () => {
   it("offers every section, the user's name, health and sign-out; admin links only to admins", async () => {
-    fakeApi(signedInHandlers(developer));
+    fakeApi({ ...signedInHandlers(developer), "GET /flags": () => ({ items: [], next_cursor: null }) });
     renderApp("/flags", { token: "t" });
     const nav = await screen.findByRole("navigation");
     for (const name of ["Dashboard", "Services", "Deployments", "Flags", "Audit", "Alerts"]) {
@@ -74,11 +74,11 @@ describe("the frame of signed-in pages", () => {
     expect(within(nav).queryByRole("link", { name: "SDK keys" })).not.toBeInTheDocument();
     expect(screen.getByText("Dev Eloper")).toBeInTheDocument();
     expect(await screen.findByText("ok")).toBeInTheDocument();
-    expect(await screen.findByText(/arrives with part 2 of the portal/)).toBeInTheDocument();
+    expect(await screen.findByText("No flag is defined yet.")).toBeInTheDocument();
   });
 
   it("shows admins the Users and SDK keys links, and a degraded platform as degraded", async () => {
-    fakeApi({ ...signedInHandlers(admin), "GET /health": () => new Response(JSON.stringify({ status: "degraded", checks: { dynamodb: "down" } }), { status: 503, headers: { "Content-Type": "application/json" } }) });
+    fakeApi({ ...signedInHandlers(admin), "GET /health": () => new Response(JSON.stringify({ status: "degraded", checks: { dynamodb: "down" } }), { status: 503, headers: { "Content-Type": "application/json" } }), "GET /users": () => ({ items: [admin], next_cursor: null }) });
     renderApp("/users", { token: "t" });
     const nav = await screen.findByRole("navigation");
     expect(within(nav).getByRole("link", { name: "Users" })).toBeInTheDocument();

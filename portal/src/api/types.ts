@@ -1,5 +1,5 @@
 /** Short names for the API's resources, from the generated schema. */
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 
 type Schemas = components["schemas"];
 
@@ -29,3 +29,23 @@ export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"
 export const TIERS: readonly number[] = [1, 2, 3, 4];
 /** Page size for lists the portal reads in full: the API's maximum. */
 export const MAX_PAGE = 100;
+
+export type Flag = Schemas["Flag"];
+export type CreateFlagBody = Schemas["CreateFlag"];
+export type UpdateFlagBody = Schemas["UpdateFlag"];
+export type FlagEvaluation = Schemas["FlagEvaluation"];
+export type SdkKey = Schemas["SdkKey"];
+export type NewSdkKey = Schemas["NewSdkKey"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type CreateUserBody = Schemas["CreateUser"];
+export type UpdateUserBody = Schemas["UpdateUser"];
+
+export const ROLES: readonly Role[] = ["viewer", "developer", "admin"];
+export type AuditAction = NonNullable<NonNullable<operations["list_audit"]["parameters"]["query"]>["action"]>;
+export type AuditResourceType = NonNullable<NonNullable<operations["list_audit"]["parameters"]["query"]>["resource_type"]>;
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  "auth.login", "auth.login_failed", "auth.password_change", "user.create", "user.update", "user.delete",
+  "service.create", "service.update", "service.delete", "deployment.trigger", "deployment.cancel",
+  "deployment.rollback", "flag.create", "flag.update", "flag.delete", "sdk_key.create", "sdk_key.delete", "alert.ack",
+];
+export const AUDIT_RESOURCE_TYPES: readonly AuditResourceType[] = ["user", "service", "deployment", "flag", "sdk_key", "alert"];

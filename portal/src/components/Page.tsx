@@ -26,12 +26,3 @@ export function useDocumentTitle(title: string) {
     document.title = `${title} · Developer Platform`;
   }, [title]);
 }
-
-/** Pages that part 2 of the portal fills in. */
-export function Placeholder({ title }: { title: string }) {
-  return (
-    <Page title={title}>
-      <p className="placeholder">This page arrives with part 2 of the portal.</p>
-    </Page>
-  );
-}
