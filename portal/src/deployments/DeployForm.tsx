@@ -5,6 +5,8 @@ import { useTriggerDeployment } from "../api/hooks/useDeployments";
 import { ENVIRONMENTS, type Environment, type Service } from "../api/types";
 import { ErrorDisplay } from "../components/ErrorDisplay";
 import { FormField } from "../components/FormField";
+import { Options } from "../components/Options";
+import { FormActions } from "../components/FormActions";
 
 /**
  * Deploy a service: textbox Version, combobox Environment (production by default), button Start
@@ -79,27 +81,17 @@ export function DeployForm({ service, onClose }: { service: Service; onClose: ()
                 edited();
               }}
             >
-              {ENVIRONMENTS.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+              <Options values={ENVIRONMENTS} />
             </select>
           )}
         </FormField>
-        <div className="form-actions">
-          <button type="submit" disabled={trigger.isPending}>
-            Start deployment
-          </button>
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
+        <FormActions submit="Start deployment" pending={trigger.isPending} onCancel={onClose}>
           {trigger.isPending && (
             <span role="status" className="loading">
               Starting…
             </span>
           )}
-        </div>
+        </FormActions>
       </form>
     </section>
   );

@@ -4,6 +4,7 @@ import type { Environment, Flag } from "../api/types";
 import { ErrorDisplay } from "../components/ErrorDisplay";
 import { FormField } from "../components/FormField";
 import { EnvironmentChoices, RolloutField } from "./FlagFields";
+import { FormActions } from "../components/FormActions";
 
 export function NewFlagForm({ onSaved, onCancel }: { onSaved: (flag: Flag) => void; onCancel: () => void }) {
   const create = useCreateFlag();
@@ -39,14 +40,7 @@ export function NewFlagForm({ onSaved, onCancel }: { onSaved: (flag: Flag) => vo
       </div>
       <EnvironmentChoices value={environments} onChange={setEnvironments} error={create.error} />
       <RolloutField value={rollout} onChange={setRollout} error={create.error} />
-      <div className="form-actions">
-        <button type="submit" disabled={create.isPending}>
-          Create flag
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Create flag" pending={create.isPending} onCancel={onCancel} />
     </form>
   );
 }

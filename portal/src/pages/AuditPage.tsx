@@ -11,6 +11,7 @@ import { Page } from "../components/Page";
 import { Loading } from "../components/QueryState";
 import { Time } from "../deployments/DeploymentParts";
 import { useUrlFilters } from "../hooks/useUrlFilters";
+import { Options } from "../components/Options";
 
 const pick = <T extends string>(value: string | null, allowed: readonly T[]): T | undefined =>
   allowed.find((item) => item === value);
@@ -42,11 +43,7 @@ export default function AuditPage() {
             <label htmlFor="audit-action">Action</label>
             <select id="audit-action" value={filters.action ?? ""} onChange={(event) => setParam("action", event.target.value)}>
               <option value="">Any action</option>
-              {AUDIT_ACTIONS.map((action) => (
-                <option key={action} value={action}>
-                  {action}
-                </option>
-              ))}
+              <Options values={AUDIT_ACTIONS} />
             </select>
           </div>
           <div className="field">
@@ -57,11 +54,7 @@ export default function AuditPage() {
               onChange={(event) => setParam("resource_type", event.target.value)}
             >
               <option value="">Any resource type</option>
-              {AUDIT_RESOURCE_TYPES.map((type) => (
-                <option key={type} value={type}>
-                  {type}
-                </option>
-              ))}
+              <Options values={AUDIT_RESOURCE_TYPES} />
             </select>
           </div>
           {isAdmin && (

@@ -10,6 +10,7 @@ import { FormField } from "../components/FormField";
 import { LoadMore } from "../components/LoadMore";
 import { Page } from "../components/Page";
 import { Loading } from "../components/QueryState";
+import { Options } from "../components/Options";
 
 const oneOf = <T extends string>(value: string | null, allowed: readonly T[]): T | undefined =>
   allowed.find((candidate) => candidate === value);
@@ -44,11 +45,7 @@ export default function DeploymentsPage() {
           {(control) => (
             <select {...control} value={filters.status ?? ""} onChange={(event) => setFilter("status", event.target.value)}>
               <option value="">All statuses</option>
-              {DEPLOYMENT_STATUSES.map((status) => (
-                <option key={status} value={status}>
-                  {status}
-                </option>
-              ))}
+              <Options values={DEPLOYMENT_STATUSES} />
             </select>
           )}
         </FormField>
@@ -60,11 +57,7 @@ export default function DeploymentsPage() {
               onChange={(event) => setFilter("environment", event.target.value)}
             >
               <option value="">All environments</option>
-              {ENVIRONMENTS.map((environment) => (
-                <option key={environment} value={environment}>
-                  {environment}
-                </option>
-              ))}
+              <Options values={ENVIRONMENTS} />
             </select>
           )}
         </FormField>

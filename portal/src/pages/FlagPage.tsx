@@ -11,6 +11,7 @@ import { Page } from "../components/Page";
 import { NotFound, QueryState } from "../components/QueryState";
 import { Time } from "../deployments/DeploymentParts";
 import { EnvironmentChoices, RolloutField } from "../flags/FlagFields";
+import { Options } from "../components/Options";
 
 export default function FlagPage() {
   const { flagKey: key = "" } = useParams();
@@ -293,11 +294,7 @@ function TryOut({ flagKey: key }: { flagKey: string }) {
         <FormField label="Environment" name="environment" error={evaluate.error}>
           {(control) => (
             <select {...control} value={environment} onChange={(event) => setEnvironment(event.target.value as Environment)}>
-              {ENVIRONMENTS.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+              <Options values={ENVIRONMENTS} />
             </select>
           )}
         </FormField>

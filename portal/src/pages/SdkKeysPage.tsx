@@ -8,6 +8,8 @@ import { FormField } from "../components/FormField";
 import { Page } from "../components/Page";
 import { QueryState } from "../components/QueryState";
 import { Time } from "../deployments/DeploymentParts";
+import { Options } from "../components/Options";
+import { FormActions } from "../components/FormActions";
 
 export default function SdkKeysPage() {
   return (
@@ -72,22 +74,11 @@ function NewKeyForm({ onCreated, onCancel }: { onCreated: (key: NewSdkKey) => vo
         <FormField label="Environment" name="environment" error={create.error}>
           {(control) => (
             <select {...control} value={environment} onChange={(event) => setEnvironment(event.target.value as Environment)}>
-              {ENVIRONMENTS.map((env) => (
-                <option key={env} value={env}>
-                  {env}
-                </option>
-              ))}
+              <Options values={ENVIRONMENTS} />
             </select>
           )}
         </FormField>
-        <div className="form-actions">
-          <button type="submit" disabled={create.isPending}>
-            Create key
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Create key" pending={create.isPending} onCancel={onCancel} />
       </form>
     </section>
   );

@@ -10,6 +10,7 @@ import { QueryState } from "../components/QueryState";
 import { allTags, matches, sortServices, type Sort, type SortKey } from "../services/catalog";
 import { ServiceForm } from "../services/ServiceForm";
 import { useUrlFilters } from "../hooks/useUrlFilters";
+import { Options } from "../components/Options";
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: "name", label: "Name" },
@@ -131,11 +132,7 @@ function Catalog({ services }: { services: Service[] }) {
             <label htmlFor="catalog-lifecycle">Lifecycle</label>
             <select id="catalog-lifecycle" value={filters.lifecycle} onChange={(event) => setParam("lifecycle", event.target.value)}>
               <option value="">Any lifecycle</option>
-              {LIFECYCLES.map((lifecycle) => (
-                <option key={lifecycle} value={lifecycle}>
-                  {lifecycle}
-                </option>
-              ))}
+              <Options values={LIFECYCLES} />
             </select>
           </div>
           <div className="field">
@@ -153,11 +150,7 @@ function Catalog({ services }: { services: Service[] }) {
             <label htmlFor="catalog-tag">Tag</label>
             <select id="catalog-tag" value={filters.tag} onChange={(event) => setParam("tag", event.target.value)}>
               <option value="">Any tag</option>
-              {tags.map((tag) => (
-                <option key={tag} value={tag}>
-                  {tag}
-                </option>
-              ))}
+              <Options values={tags} />
             </select>
           </div>
           <div className="checkbox">

@@ -8,6 +8,8 @@ import { ErrorDisplay } from "../components/ErrorDisplay";
 import { FormField } from "../components/FormField";
 import { Page } from "../components/Page";
 import { QueryState } from "../components/QueryState";
+import { Options } from "../components/Options";
+import { FormActions } from "../components/FormActions";
 
 export default function UsersPage() {
   return (
@@ -83,22 +85,11 @@ function NewUserForm({ onCreated, onCancel }: { onCreated: (user: User) => void;
         <FormField label="Role" name="role" error={create.error}>
           {(control) => (
             <select {...control} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-              {ROLES.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+              <Options values={ROLES} />
             </select>
           )}
         </FormField>
-        <div className="form-actions">
-          <button type="submit" disabled={create.isPending}>
-            Create user
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Create user" pending={create.isPending} onCancel={onCancel} />
       </form>
     </section>
   );
@@ -166,11 +157,7 @@ function UserRow({ user }: { user: User }) {
             update.mutate({ id: user.id, role: event.target.value as Role, version: user.version });
           }}
         >
-          {ROLES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
+          <Options values={ROLES} />
         </select>
       </td>
       <td>{user.disabled ? "disabled" : "active"}</td>

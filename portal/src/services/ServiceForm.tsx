@@ -14,6 +14,8 @@ import { hasRole } from "../auth/roles";
 import { useUser } from "../auth/user-context";
 import { ErrorDisplay } from "../components/ErrorDisplay";
 import { FormField } from "../components/FormField";
+import { Options } from "../components/Options";
+import { FormActions } from "../components/FormActions";
 
 interface ServiceFormProps {
   /** Edit this service (PATCH with its `version`); without it the form creates one. */
@@ -128,11 +130,7 @@ export function ServiceForm({ service, onSaved, onCancel }: ServiceFormProps) {
       <FormField label="Lifecycle" name="lifecycle" error={mutation.error}>
         {(control) => (
           <select {...control} value={values.lifecycle} onChange={set("lifecycle")}>
-            {LIFECYCLES.map((lifecycle) => (
-              <option key={lifecycle} value={lifecycle}>
-                {lifecycle}
-              </option>
-            ))}
+            <Options values={LIFECYCLES} />
           </select>
         )}
       </FormField>
@@ -164,16 +162,7 @@ export function ServiceForm({ service, onSaved, onCancel }: ServiceFormProps) {
           )}
         </FormField>
       )}
-      <div className="form-actions">
-        <button type="submit" disabled={mutation.isPending}>
-          {service ? "Save" : "Create service"}
-        </button>
-        {onCancel && (
-          <button type="button" className="secondary" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormActions submit={service ? "Save" : "Create service"} pending={mutation.isPending} onCancel={onCancel} />
     </form>
   );
 }
