@@ -123,3 +123,23 @@ def viewer(make_user):
 @pytest.fixture
 def developer(make_user):
     return make_user("developer")
+
+
+# The browser tests (tests/test_portal*_browser.py, test_portal_live.py): one Chromium per module,
+# a fresh tab (its own context) per test, on the module's ``stack`` fixture serving the portal.
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser import chromium
+
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture()
+def tab(browser, stack):
+    from tests.browser import visit
+
+    with visit(browser, stack.portal_url) as opened:
+        yield opened
+        # Every test also proves the built app runs under the CSP and stays on its own origin.
+        assert opened.problems == []

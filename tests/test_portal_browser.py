@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from tests.browser import (
     SESSION_KEY,
     api_token,
-    chromium,
     create_user,
     deploy_from_service_page,
     serious_accessibility_violations,
@@ -39,11 +38,6 @@ def stack():
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as running:
-        yield running
-
 
 @pytest.fixture(scope="module")
 def people(stack):
@@ -63,13 +57,6 @@ def owned_service(stack, people):
     assert status == 201, body
     return body
 
-
-@pytest.fixture()
-def tab(browser, stack):
-    with visit(browser, stack.portal_url) as opened:
-        yield opened
-        # Every test also proves the built app runs under the CSP and stays on its own origin.
-        assert opened.problems == []
 
 
 def _new_tab(browser, stack):

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import api_token, chromium, create_user, deploy_from_service_page, sign_in, visit
+from tests.browser import api_token, create_user, deploy_from_service_page, sign_in
 from tests.e2e import http, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +32,6 @@ def service(stack):
     assert status == 201, body
     return body
 
-
-@pytest.fixture()
-def tab(stack):
-    with chromium() as browser, visit(browser, stack.portal_url) as opened:
-        yield opened
-        assert opened.problems == []
 
 
 def _status(page):

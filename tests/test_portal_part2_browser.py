@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import api_token, chromium, create_user, serious_accessibility_violations, sign_in, visit
+from tests.browser import api_token, create_user, serious_accessibility_violations, sign_in
 from tests.e2e import E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, http, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -23,11 +23,6 @@ def stack():
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as running:
-        yield running
-
 
 @pytest.fixture(scope="module")
 def people(stack):
@@ -38,13 +33,6 @@ def people(stack):
     return {"admin_token": admin_token, "admin": admin, "developer": developer,
             "developer_token": api_token(stack.api_url, "dev@example.com", PASSWORD)}
 
-
-@pytest.fixture()
-def tab(browser, stack):
-    with visit(browser, stack.portal_url) as opened:
-        yield opened
-        # The built app runs under the CSP and stays on its own origin throughout.
-        assert opened.problems == []
 
 
 def _flag(stack, people, **fields) -> dict:
