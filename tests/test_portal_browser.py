@@ -38,7 +38,6 @@ def stack():
         yield running
 
 
-
 @pytest.fixture(scope="module")
 def people(stack):
     admin = api_token(stack.api_url, "admin@example.com", "e2e-admin-password")
@@ -56,7 +55,6 @@ def owned_service(stack, people):
                            token=people["admin_token"])
     assert status == 201, body
     return body
-
 
 
 def _new_tab(browser, stack):

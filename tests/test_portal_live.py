@@ -33,7 +33,6 @@ def service(stack):
     return body
 
 
-
 def _status(page):
     return page.get_by_text(STATUS_TEXT).first
 

@@ -23,7 +23,6 @@ def stack():
         yield running
 
 
-
 @pytest.fixture(scope="module")
 def people(stack):
     admin_token = api_token(stack.api_url, E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD)
@@ -32,7 +31,6 @@ def people(stack):
     developer = create_user(stack.api_url, admin_token, "dev@example.com", "developer", "Dana Developer", PASSWORD)
     return {"admin_token": admin_token, "admin": admin, "developer": developer,
             "developer_token": api_token(stack.api_url, "dev@example.com", PASSWORD)}
-
 
 
 def _flag(stack, people, **fields) -> dict:
