@@ -48,10 +48,6 @@ class Result:
     enabled: bool
     reason: str
 
-    @property
-    def message(self) -> str:
-        return MESSAGES[self.reason]
-
     def to_dict(self) -> dict:
         return {"enabled": self.enabled, "reason": self.reason, "message": MESSAGES[self.reason]}
 
