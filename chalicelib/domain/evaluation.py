@@ -1,6 +1,6 @@
 """Flag evaluation: pure functions, no I/O, no clock, no randomness.
 
-The rules, in this order (behaviour.md, "Feature flags"):
+The rules, in this order:
 
 1. not ``enabled``                                   → off, ``FLAG_DISABLED``
 2. ``environments`` not empty and the environment not in it → off, ``ENVIRONMENT_NOT_TARGETED``
