@@ -12,13 +12,14 @@ from typing import Annotated, Literal
 
 from chalice import Blueprint, Response
 from chalice.app import Request
-from pydantic import ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from chalicelib.api import http
 from chalicelib.api.problems import json_response
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Environment, RequestModel, ResponseModel
+from chalicelib.api.schemas import SERVER_VALIDATED, RequestModel, ResponseModel
 from chalicelib.core.errors import MalformedBody, ValidationFailed
+from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import ofrep
 from chalicelib.domain.caller import Caller
 
@@ -29,7 +30,7 @@ ErrorCode = Literal[ofrep.ERROR_CODES]  # type: ignore[valid-type]
 
 # Any string here: whether it is an environment depends on the credential (an SDK key naming another
 # one is a 403, not a 400), which the domain decides; the document lists the environments.
-ContextEnvironment = Annotated[str, WithJsonSchema(TypeAdapter(Environment).json_schema())]
+ContextEnvironment = Annotated[str, WithJsonSchema({"enum": list(ENVIRONMENTS), "type": "string"})]
 
 
 class OfrepContext(RequestModel):
