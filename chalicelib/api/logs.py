@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import Id, ListQuery, Page, ResponseModel, Timestamp
+from chalicelib.api.schemas import SERVER_VALIDATED, Id, ListQuery, Page, ResponseModel, Timestamp
 from chalicelib.domain import logs
 
 bp = Blueprint(__name__)
@@ -30,8 +30,10 @@ class LogLine(ResponseModel):
 class LogQuery(ListQuery):
     level: Level | None = Field(None, description="Only lines of exactly this level.")
     deployment_id: Id | None = Field(None, description="Only lines of this deployment.")
-    since: Timestamp | None = Field(None, description="Only lines at or after this time.")
-    until: Timestamp | None = Field(None, description="Only lines at or before this time.")
+    since: Timestamp | None = Field(None, description="Only lines at or after this time.",
+                                    json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
+    until: Timestamp | None = Field(None, description="Only lines at or before this time.",
+                                    json_schema_extra={SERVER_VALIDATED: "must not be before `since`"})
 
 
 @route(bp, "/services/{service_id}/logs", "GET", access=VIEWER, summary="A service's log lines, newest first",

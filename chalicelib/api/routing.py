@@ -142,7 +142,7 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
         key = (method, path)
         if key in ROUTES:
             raise ValueError(f"route {method} {path} declared twice")
-        spec = ROUTES[key] = RouteSpec(
+        spec = RouteSpec(
             method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
             body=body, query=query, response=response, status=status, errors=tuple(errors),
@@ -151,6 +151,8 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
             body_optional=body_optional, empty_body=empty_body, path_params=dict(path_params or {}),
             protocol_errors=protocol_errors,
         )
-        return blueprint.route(path, methods=[method])(_endpoint(blueprint, view, spec))
+        endpoint = _endpoint(blueprint, view, spec)  # refuses a handler that does not fit its route
+        ROUTES[key] = spec
+        return blueprint.route(path, methods=[method])(endpoint)
 
     return register
