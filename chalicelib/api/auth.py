@@ -46,7 +46,7 @@ def login(caller: Caller, body: Login):
 
 @route(bp, "/auth/me", "GET", access=VIEWER, summary="The signed-in user", response=User, errors=(401, 403))
 def me(caller: Caller):
-    return http.respond(users.get_user(caller, caller.id))
+    return http.respond(users.get_user(caller, caller.user_id))
 
 
 @route(bp, "/auth/password", "POST", access=VIEWER, summary="Change your password (ends your other tokens)",

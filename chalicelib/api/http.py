@@ -74,11 +74,11 @@ def _number(text: str) -> float | int:
     return int(value) if value.is_integer() else value
 
 
-def parse_json(raw: bytes | None) -> Any:
+def parse_json(raw: bytes | str | None) -> Any:
     if not raw:
         raise MalformedBody.field("body", "a JSON object is required")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise MalformedBody.field("body", "body is not valid UTF-8") from None
     try:

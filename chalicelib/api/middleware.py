@@ -31,7 +31,7 @@ SECURITY_HEADERS = {
 def _normalize(response: Response, request_id: str) -> Response:
     """Chalice's own errors (405, 415, an unhandled exception's 500) leave as problem+json too,
     with a generic detail: a stack trace or internal name never reaches a client."""
-    content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
+    content_type = str({k.lower(): v for k, v in response.headers.items()}.get("content-type", ""))
     if response.status_code < 400 or content_type.startswith(PROBLEM_TYPE) or isinstance(response, HandlerResponse):
         return response
     detail = "the request could not be processed"

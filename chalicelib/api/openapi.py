@@ -166,7 +166,7 @@ def _request_body(model, components: dict) -> dict:
 
 
 def _headers(spec, status: int) -> dict:
-    headers = {name: {"$ref": HEADER_REF.format(name=name)} for name in COMMON_HEADERS}
+    headers: dict[str, dict] = {name: {"$ref": HEADER_REF.format(name=name)} for name in COMMON_HEADERS}
     for name, description in (spec.headers.get(status) or {}).items():
         headers[name] = {"description": description, "required": True, "schema": {"type": "string"}}
     return headers

@@ -19,7 +19,7 @@ MAX_IDS = 100
 MAX_IDS_CHARS = MAX_IDS * 37 - 1
 
 
-def _id_list(value: str) -> tuple[str, ...]:
+def _id_list(value: str) -> str:
     parts = value.split(",")
     if len(parts) > MAX_IDS:
         raise ValueError(f"at most {MAX_IDS} ids")
@@ -29,7 +29,7 @@ def _id_list(value: str) -> tuple[str, ...]:
             ids.append(parse_id(part))
         except ValueError:
             raise ValueError(f"{part[:40]!r} is not a user id") from None
-    return tuple(dict.fromkeys(ids))  # a repeated id is answered once
+    return ",".join(dict.fromkeys(ids))  # canonical ids, a repeated one once
 
 
 _UUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
@@ -47,10 +47,14 @@ class Person(ResponseModel):
 
 
 class PeopleQuery(ListQuery):
-    ids: IdList = Field(None, description=(
+    ids: IdList | None = Field(None, max_length=MAX_IDS_CHARS, description=(
         f"Comma-separated user ids (up to {MAX_IDS}), resolved with one read. The page lists those users "
         "in the order given (a repeated id once); an id that names no user is simply absent, never an error. "
         "`limit` and `cursor` page through them as through any list."))
+
+    @property
+    def id_list(self) -> tuple[str, ...] | None:
+        return tuple(self.ids.split(",")) if self.ids else None
 
 
 @route(bp, "/people", "GET", access=VIEWER, summary="The user directory: id, name and email of every user",
@@ -58,5 +62,5 @@ class PeopleQuery(ListQuery):
        description="Newest first; with `ids`, those users in the order given. Roles and account state are "
                    "not shown here (see /users, admins only).")
 def list_people(query: PeopleQuery):
-    return http.respond(users.list_people(query.limit, query.cursor, query.ids))
+    return http.respond(users.list_people(query.limit, query.cursor, query.id_list))
 

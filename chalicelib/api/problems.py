@@ -29,7 +29,7 @@ class HandlerResponse(Response):
 
 
 def json_response(body: object, status: int = 200, headers: dict | None = None) -> HandlerResponse:
-    all_headers = {"Content-Type": "application/json"} if body is not None else {}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json"} if body is not None else {}
     all_headers.update(headers or {})
     return HandlerResponse(body=json.dumps(body, separators=(",", ":")) if body is not None else "",
                            status_code=status, headers=all_headers)

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from chalice import Blueprint
-from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import MISSING, AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
@@ -146,14 +146,15 @@ class UpdateService(RequestModel):
 
     model_config = ConfigDict(json_schema_extra=_no_defaults)
 
-    name: ServiceName = None
-    description: Description = None
-    repository_url: RepositoryUrl | None = None
-    lifecycle: Lifecycle = None
-    tier: Tier | None = None
-    tags: Tags = None
-    owner_id: OwnerId = Field(None, description="Admins only.")
-    version: int = Field(None, description="The version you read; a different current version is a 409.")
+    # MISSING: not sent (so unchanged); only the fields that may be cleared accept null.
+    name: ServiceName | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    repository_url: RepositoryUrl | None | MISSING = MISSING
+    lifecycle: Lifecycle | MISSING = MISSING
+    tier: Tier | None | MISSING = MISSING
+    tags: Tags | MISSING = MISSING
+    owner_id: OwnerId | MISSING = Field(MISSING, description="Admins only.")
+    version: int | MISSING = Field(MISSING, description="The version you read; a different current version is a 409.")
 
 
 class ServiceQuery(ListQuery):
@@ -202,7 +203,8 @@ def get_service(service_id: str):
                    "service has, is a 409 and nothing changes.")
 def update_service(caller: Caller, service_id: str, body: UpdateService):
     fields = {name: getattr(body, name) for name in body.model_fields_set if name != "version"}
-    return http.respond(services.update_service(caller, service_id, version=body.version, **fields))
+    version = body.version if body.version is not MISSING else None
+    return http.respond(services.update_service(caller, service_id, version=version, **fields))
 
 
 @route(bp, "/services/{service_id}", "DELETE", access=DEVELOPER, summary="Delete a service (owner or admin)",

@@ -129,7 +129,7 @@ def decode_token(token: str) -> TokenClaims:
     # NumericDates are numbers (RFC 7519): PyJWT would also take "exp": "1700000000".
     times_ok = all(type(claims.get(name, 0)) is int for name in ("iat", "exp", "nbf"))
     if (not isinstance(subject, str) or role not in ROLE_RANK or not times_ok
-            or type(generation) is not int):
+            or type(issued) is not int or type(generation) is not int):
         raise InvalidToken("malformed claims")
     if issued > clock.epoch() + 60:
         raise InvalidToken("issued in the future")

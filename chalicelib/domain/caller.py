@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.core.errors import Unauthorized
 from chalicelib.core.security import ROLE_RANK
 
 
@@ -21,9 +22,16 @@ class Caller:
         return self.kind == "user"
 
     @property
+    def user_id(self) -> str:
+        """The signed-in user's id (routes below viewer let only users in)."""
+        if not self.is_user or self.id is None:
+            raise Unauthorized("a user's token is required")
+        return self.id
+
+    @property
     def is_admin(self) -> bool:
         return self.is_user and self.role == "admin"
 
     def has_role(self, role: str) -> bool:
-        return self.is_user and ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return self.is_user and self.role is not None and ROLE_RANK[self.role] >= ROLE_RANK[role]
 

@@ -69,10 +69,11 @@ def resolve_context(caller: Caller, environment: str | None, targeting_key: str 
     """The environment to evaluate in: an SDK key's own, or with a user token the one the context
     names. (The body's shape is the API's to check: ``chalicelib.api.ofrep``.)"""
     if caller.kind == "sdk_key":
-        if environment is not None and environment != caller.environment:
-            raise Forbidden(f"this SDK key evaluates in {caller.environment} only")
-        environment = caller.environment
-    elif environment is None:
+        own = caller.environment
+        if own is None or environment is not None and environment != own:
+            raise Forbidden(f"this SDK key evaluates in {own} only")
+        return Context(environment=own, targeting_key=targeting_key or None)
+    if environment is None:
         raise OfrepError(400, INVALID_CONTEXT, "context.environment is required with a user token "
                                                f"(one of {', '.join(ENVIRONMENTS)})")
     elif environment not in ENVIRONMENTS:
