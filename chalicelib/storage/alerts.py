@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
 from chalicelib.storage import uniques
-from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, region, table_name
+from chalicelib.storage.base import (
+    ByListIndex,
+    Page,
+    TableModel,
+    Transaction,
+    index_meta,
+    query_page,
+    table_meta,
+)
 
 LIST_PK = "alert"
 OPEN = "open"
@@ -18,18 +26,14 @@ RESOLVED = "resolved"
 
 
 class _ByStatus(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+    Meta = index_meta("by_status")
 
     status = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class AlertRecord(TableModel):
-    class Meta:
-        table_name = table_name("alerts")
-        region = region()
+    Meta = table_meta("alerts")
 
     id = UnicodeAttribute(hash_key=True)
     rule = UnicodeAttribute()

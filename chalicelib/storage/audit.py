@@ -2,63 +2,59 @@
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
-from chalicelib.storage.base import Page, TableModel, Transaction, query_page, region, table_name, time_range
+from chalicelib.storage.base import (
+    Page,
+    TableModel,
+    Transaction,
+    index_meta,
+    query_page,
+    table_meta,
+    time_range,
+)
 
 FEED = "audit"
 
 
 class _ByTime(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_time"
-        projection = AllProjection()
+    Meta = index_meta("by_time")
 
     feed = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByActor(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_actor"
-        projection = AllProjection()
+    Meta = index_meta("by_actor")
 
     actor_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByResource(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_resource"
-        projection = AllProjection()
+    Meta = index_meta("by_resource")
 
     resource_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByType(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_type"
-        projection = AllProjection()
+    Meta = index_meta("by_type")
 
     resource_type = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByAction(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_action"
-        projection = AllProjection()
+    Meta = index_meta("by_action")
 
     action = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class AuditRecord(TableModel):
-    class Meta:
-        table_name = table_name("audit")
-        region = region()
+    Meta = table_meta("audit")
 
     id = UnicodeAttribute(hash_key=True)
     timestamp = UnicodeAttribute()

@@ -48,6 +48,16 @@ class _SessionConnection(Connection):
         return aws.botocore_session()
 
 
+def table_meta(suffix: str) -> type:
+    """A model's ``Meta``: its table, named from the settings, and the region."""
+    return type("Meta", (), {"table_name": table_name(suffix), "region": region()})
+
+
+def index_meta(name: str) -> type:
+    """A global secondary index's ``Meta``: every index projects all attributes."""
+    return type("Meta", (), {"index_name": name, "projection": AllProjection()})
+
+
 class TableModel(Model):
     """Base of every model: routes its table connection through :func:`shared_connection`."""
 
@@ -76,9 +86,7 @@ class ByListIndex(GlobalSecondaryIndex):
     """The ``by_list`` index every listable table has: a constant partition per resource type
     (``list_pk``) sorted by ``<created_at>#<id>`` (``sort_key``), so "newest first" is one Query."""
 
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
+    Meta = index_meta("by_list")
 
     list_pk = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)

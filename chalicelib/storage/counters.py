@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
-from chalicelib.storage.base import TableModel, Transaction, region, table_name
+from chalicelib.storage.base import TableModel, Transaction, table_meta
 
 ADMIN_COUNTER = "enabled-admins"
 
 
 class CounterRecord(TableModel):
-    class Meta:
-        table_name = table_name("counters")
-        region = region()
+    Meta = table_meta("counters")
 
     pk = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)

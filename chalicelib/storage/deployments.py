@@ -11,7 +11,7 @@ import functools
 import json
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
 from chalicelib.core.aws import client
@@ -22,54 +22,44 @@ from chalicelib.storage.base import (
     Page,
     TableModel,
     Transaction,
+    index_meta,
     query_page,
-    region,
-    table_name,
+    table_meta,
 )
 
 LIST_PK = "deployment"
 
 
 class _ByService(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_service"
-        projection = AllProjection()
+    Meta = index_meta("by_service")
 
     service_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByServiceEnv(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_service_env"
-        projection = AllProjection()
+    Meta = index_meta("by_service_env")
 
     service_env = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByStatus(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+    Meta = index_meta("by_status")
 
     status = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByEnvironment(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_environment"
-        projection = AllProjection()
+    Meta = index_meta("by_environment")
 
     environment = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByStatusEnv(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status_env"
-        projection = AllProjection()
+    Meta = index_meta("by_status_env")
 
     status_env = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
@@ -83,9 +73,7 @@ class StepMap(MapAttribute):
 
 
 class DeploymentRecord(TableModel):
-    class Meta:
-        table_name = table_name("deployments")
-        region = region()
+    Meta = table_meta("deployments")
 
     id = UnicodeAttribute(hash_key=True)
     service_id = UnicodeAttribute()

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core import clock
-from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, table_meta
 
 LIST_PK = "flag"
 
 
 class FlagRecord(TableModel):
-    class Meta:
-        table_name = table_name("flags")
-        region = region()
+    Meta = table_meta("flags")
 
     key = UnicodeAttribute(hash_key=True)
     description = UnicodeAttribute(default="")

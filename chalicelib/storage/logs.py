@@ -4,25 +4,29 @@ Lines expire through DynamoDB TTL on ``expires_at`` (epoch seconds)."""
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core.clock import sort_key
-from chalicelib.storage.base import Page, TableModel, Transaction, query_page, region, table_name, time_range
+from chalicelib.storage.base import (
+    Page,
+    TableModel,
+    Transaction,
+    index_meta,
+    query_page,
+    table_meta,
+    time_range,
+)
 
 
 class _ByDeployment(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_deployment"
-        projection = AllProjection()
+    Meta = index_meta("by_deployment")
 
     deployment_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class LogRecord(TableModel):
-    class Meta:
-        table_name = table_name("logs")
-        region = region()
+    Meta = table_meta("logs")
 
     service_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)  # "<timestamp>#<id>"

@@ -14,7 +14,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.storage import base
-from chalicelib.storage.base import TableModel, Transaction, region, table_name
+from chalicelib.storage.base import TableModel, Transaction, table_meta
 
 # Every counter attribute a day or hour item may carry.
 DEPLOYMENTS_SUCCESS = "deployments_success"
@@ -32,9 +32,7 @@ FIELDS = (DEPLOYMENTS_SUCCESS, DEPLOYMENTS_FAILED, DEPLOYMENTS_CANCELLED, DEPLOY
 class PeriodCounter(TableModel):
     """One day or one hour of counters (the same table as the login throttles and admin count)."""
 
-    class Meta:
-        table_name = table_name("counters")
-        region = region()
+    Meta = table_meta("counters")
 
     pk = UnicodeAttribute(hash_key=True)
     deployments_success = NumberAttribute(null=True)

@@ -2,26 +2,30 @@
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
-from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, region, table_name
+from chalicelib.storage.base import (
+    ByListIndex,
+    Page,
+    TableModel,
+    Transaction,
+    index_meta,
+    query_page,
+    table_meta,
+)
 
 LIST_PK = "sdk_key"
 
 
 class _ByHash(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_hash"
-        projection = AllProjection()
+    Meta = index_meta("by_hash")
 
     key_hash = UnicodeAttribute(hash_key=True)
 
 
 class SdkKeyRecord(TableModel):
-    class Meta:
-        table_name = table_name("sdk-keys")
-        region = region()
+    Meta = table_meta("sdk-keys")
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()

@@ -13,37 +13,40 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
 from chalicelib.storage import uniques, users
-from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, get_many, query_page, region, table_name
+from chalicelib.storage.base import (
+    ByListIndex,
+    Page,
+    TableModel,
+    Transaction,
+    get_many,
+    index_meta,
+    query_page,
+    table_meta,
+)
 
 LIST_PK = "service"
 
 
 class _ByOwner(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_owner"
-        projection = AllProjection()
+    Meta = index_meta("by_owner")
 
     owner_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByLifecycle(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_lifecycle"
-        projection = AllProjection()
+    Meta = index_meta("by_lifecycle")
 
     lifecycle = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class ServiceRecord(TableModel):
-    class Meta:
-        table_name = table_name("services")
-        region = region()
+    Meta = table_meta("services")
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -85,9 +88,7 @@ class ServiceTagRecord(TableModel):
     ``lifecycle``, kept in step by the same transactions, so a tag combined with those filters is
     one Query on the tag's partition."""
 
-    class Meta:
-        table_name = table_name("service-tags")
-        region = region()
+    Meta = table_meta("service-tags")
 
     tag = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)  # the service's "<created_at>#<id>"

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
 
-from chalicelib.storage.base import TableModel, Transaction, region, table_name
+from chalicelib.storage.base import TableModel, Transaction, table_meta
 
 
 class UniqueRecord(TableModel):
-    class Meta:
-        table_name = table_name("uniques")
-        region = region()
+    Meta = table_meta("uniques")
 
     pk = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()

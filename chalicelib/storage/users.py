@@ -5,16 +5,14 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 
 from chalicelib.core import clock
 from chalicelib.storage import uniques
-from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, region, table_name
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, table_meta
 from chalicelib.storage.base import get_many as get_many_items
 
 LIST_PK = "user"
 
 
 class UserRecord(TableModel):
-    class Meta:
-        table_name = table_name("users")
-        region = region()
+    Meta = table_meta("users")
 
     id = UnicodeAttribute(hash_key=True)
     email = UnicodeAttribute()
