@@ -10,15 +10,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
 from chalicelib.storage import uniques
-from chalicelib.storage.base import (
-    ByListIndex,
-    Page,
-    TableModel,
-    Transaction,
-    index_meta,
-    query_page,
-    table_meta,
-)
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, index_meta, query_page, table_meta
 
 LIST_PK = "alert"
 OPEN = "open"

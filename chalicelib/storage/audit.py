@@ -5,15 +5,7 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
-from chalicelib.storage.base import (
-    Page,
-    TableModel,
-    Transaction,
-    index_meta,
-    query_page,
-    table_meta,
-    time_range,
-)
+from chalicelib.storage.base import Page, TableModel, Transaction, index_meta, query_page, table_meta, time_range
 
 FEED = "audit"
 

@@ -7,15 +7,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core.clock import sort_key
-from chalicelib.storage.base import (
-    Page,
-    TableModel,
-    Transaction,
-    index_meta,
-    query_page,
-    table_meta,
-    time_range,
-)
+from chalicelib.storage.base import Page, TableModel, Transaction, index_meta, query_page, table_meta, time_range
 
 
 class _ByDeployment(GlobalSecondaryIndex):

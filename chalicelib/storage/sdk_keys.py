@@ -5,15 +5,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
-from chalicelib.storage.base import (
-    ByListIndex,
-    Page,
-    TableModel,
-    Transaction,
-    index_meta,
-    query_page,
-    table_meta,
-)
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, index_meta, query_page, table_meta
 
 LIST_PK = "sdk_key"
 
