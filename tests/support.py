@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,3 +115,16 @@ def walk_pages(api, token: str, path: str, query: str, limit: int) -> tuple[list
         if cursor is None:
             return pages, queries
         assert len(pages) < 500, "the list does not end"
+
+
+def wait_for_log(path, text: str, process, timeout: float = 60) -> str:
+    """The log file's text once it holds ``text``; fails when the process exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = path.read_text()
+        if text in content:
+            return content
+        if process.poll() is not None:
+            raise AssertionError(f"exited with {process.returncode}:\n{content}")
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} not logged in {timeout}s:\n{path.read_text()}")

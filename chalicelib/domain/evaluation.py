@@ -12,7 +12,7 @@ UTF-8 bytes. SHA-256 is the same on every machine and in every process (unlike P
 ``hash()``), its first 64 bits are uniform enough that the modulo bias is below 1e-17, and the
 flag key in the input makes two flags pick independent sets of users. A user is in the rollout
 when ``bucket < percentage``, so raising the percentage never drops a user who was in. Never change
-this function: every user would flip. ``tests/test_flags_evaluation.py`` pins known vectors.
+this function: every user would flip. ``tests/unit/test_flags_evaluation.py`` pins known vectors.
 """
 from __future__ import annotations
 
