@@ -135,12 +135,8 @@ def list_service_logs(service_id: str, filters: LogFilter, limit: int, cursor: s
     check_window(filters.since, filters.until)
     scope = f"service-logs|{service_id}|{filters}"
     start_key = decode_cursor(scope, cursor)
-    window = {"since": filters.since, "until": filters.until, "level": filters.level}
-    if filters.deployment_id:
-        page = store.deployment_page(filters.deployment_id, limit=limit, start_key=start_key, service_id=service_id,
-                                     newest_first=True, **window)
-    else:
-        page = store.service_page(service_id, limit=limit, start_key=start_key, **window)
+    page = store.query(service_id, limit=limit, start_key=start_key, deployment_id=filters.deployment_id,
+                       since=filters.since, until=filters.until, level=filters.level)
     if not page.items and cursor is None:
         services.ensure_known(service_id)
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}

@@ -152,25 +152,12 @@ def ensure_known(service_id: str):
 
 def list_services(limit: int, cursor: str | None, *, owner_id: str | None = None, lifecycle: str | None = None,
                   tag: str | None = None, name: str | None = None) -> dict:
-    """Newest first, filters combined. Each is served from a key: ``name`` by the unique-name
-    guard (0 or 1 item), ``tag`` by the tag index, ``owner_id`` by ``by_owner``, ``lifecycle`` by
-    ``by_lifecycle``; with several, the first of these serves the page and the rest filter it
-    (pages are still filled: see ``storage.base.query_page``)."""
+    """Newest first, filters combined, each served from a key (``storage.services.query`` picks
+    which; pages are still filled: see ``storage.base.query_page``)."""
     scope = "services|" + json.dumps({"owner_id": owner_id, "lifecycle": lifecycle, "tag": tag, "name": name},
                                      sort_keys=True)
     start_key = decode_cursor(scope, cursor)  # a name list issues no cursor, so any cursor is refused there
-    if name is not None:
-        record = store.get_by_name(name)
-        matches = record is not None and all((
-            owner_id is None or record.owner_id == owner_id,
-            lifecycle is None or record.lifecycle == lifecycle,
-            tag is None or tag in (record.tags or []),
-        ))
-        return {"items": [service_to_dict(record)] if matches else [], "next_cursor": None}
-    if tag is not None:
-        page = store.tagged_page(tag, limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
-    else:
-        page = store.list_page(limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
+    page = store.query(limit, start_key, owner_id=owner_id, lifecycle=lifecycle, tag=tag, name=name)
     return {"items": [service_to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 

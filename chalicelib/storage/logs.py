@@ -82,3 +82,13 @@ def deployment_page(deployment_id: str, *, limit: int, start_key: dict | None, s
     return query_page(LogRecord.by_deployment, deployment_id, limit=limit, start_key=start_key,
                       range_key_condition=time_range(LogRecord.sort_key, since, until),
                       filter_condition=_filter(level, service_id), newest_first=newest_first)
+
+
+def query(service_id: str, *, limit: int, start_key: dict | None, deployment_id: str | None = None,
+          since: str | None = None, until: str | None = None, level: str | None = None) -> Page[LogRecord]:
+    """A service's lines, newest first, one Query per page: on the table, or with ``deployment_id``
+    on ``by_deployment`` (a deployment's lines are few), keeping only this service's."""
+    if deployment_id:
+        return deployment_page(deployment_id, limit=limit, start_key=start_key, since=since, until=until, level=level,
+                               service_id=service_id, newest_first=True)
+    return service_page(service_id, limit=limit, start_key=start_key, since=since, until=until, level=level)

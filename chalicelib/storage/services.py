@@ -139,6 +139,25 @@ def tagged_page(tag: str, limit: int, start_key: dict | None, *, owner_id: str |
                 last_key=page.last_key)
 
 
+def query(limit: int, start_key: dict | None, *, owner_id: str | None = None, lifecycle: str | None = None,
+          tag: str | None = None, name: str | None = None) -> Page[ServiceRecord]:
+    """Newest first, filters combined. Each is served from a key: ``name`` by the unique-name
+    claim (0 or 1 item, never a cursor), ``tag`` by the tag index, ``owner_id`` by ``by_owner``,
+    ``lifecycle`` by ``by_lifecycle``; with several, the first of these serves the page and the
+    rest filter it."""
+    if name is not None:
+        record = get_by_name(name)
+        matches = record is not None and all((
+            owner_id is None or record.owner_id == owner_id,
+            lifecycle is None or record.lifecycle == lifecycle,
+            tag is None or tag in (record.tags or []),
+        ))
+        return Page(items=[record] if matches else [], last_key=None)
+    if tag is not None:
+        return tagged_page(tag, limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
+    return list_page(limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
+
+
 def tombstone_key(service_id: str) -> str:
     """A uniques item written in the delete transaction: it tells "deleted" apart from "never
     existed", so a deleted service's history (logs, deployments) stays readable while the service
