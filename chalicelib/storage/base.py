@@ -195,13 +195,17 @@ def with_retries(attempt: Callable[[], T], *, when: Callable[[TransactionCancell
     """Run ``attempt`` (which builds and commits a transaction, reading first what it needs) until it
     succeeds, at most ATTEMPTS times, again only while ``when(cancelled)`` says the refusal is worth
     another try. A refused transaction wrote nothing, so trying again is safe. Transactions
-    committed inside ``attempt`` are sent once each: this is the only retry, never nested."""
+    committed inside ``attempt`` are sent once each: inside another ``with_retries`` this runs
+    ``attempt`` once and leaves the retrying to the outer one, so retries never nest."""
+    if _retrying.get():
+        return attempt()
     for number in range(1, ATTEMPTS + 1):
         token = _retrying.set(True)
         try:
             return attempt()
         except TransactionCancelled as cancelled:
-            if number == ATTEMPTS or not when(cancelled):
+            # ``when`` is asked even on the last attempt: it may turn the refusal into a better error.
+            if not when(cancelled) or number == ATTEMPTS:
                 raise
         finally:
             _retrying.reset(token)
@@ -240,10 +244,7 @@ class Transaction:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             return
-        if _retrying.get():
-            self._commit_once()  # the enclosing with_retries tries again
-        else:
-            with_retries(self._commit_once)
+        with_retries(self._commit_once)
 
     def _commit_once(self) -> None:
         try:

@@ -272,3 +272,30 @@ def test_finishing_settles_the_running_step_and_skips_the_rest(status, expected)
     steps = ["succeeded", "succeeded", "running", "pending", "pending"]
     assert deployments_domain.settled_steps(steps, status) == expected
     assert deployments_domain.settled_steps(["succeeded"] * 6, status) == []
+
+
+# --- one retry policy for refused transactions --------------------------------------------------
+
+
+def test_a_refused_transaction_is_sent_at_most_attempts_times_even_when_retries_wrap_each_other():
+    sent = []
+
+    def commit_refused_by_a_concurrent_transaction():
+        sent.append(1)
+        raise TransactionCancelled({"transaction-conflict"}, ["TransactionConflict"])
+
+    with pytest.raises(TransactionCancelled):
+        with_retries(lambda: with_retries(commit_refused_by_a_concurrent_transaction), when=lambda cancelled: True)
+    assert len(sent) == deployments_domain.base.ATTEMPTS
+
+
+def test_a_failed_condition_is_not_sent_again_unless_the_caller_asks():
+    sent = []
+
+    def commit_with_a_taken_name():
+        sent.append(1)
+        raise TransactionCancelled({"name"}, ["ConditionalCheckFailed"])
+
+    with pytest.raises(TransactionCancelled):
+        with_retries(commit_with_a_taken_name)
+    assert len(sent) == 1
