@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.core.errors import Conflict, Forbidden, NotFound
 from chalicelib.domain import audit as audit_domain
+from chalicelib.domain import auth as auth_domain
 from chalicelib.domain import deployments as deployments_domain
 from chalicelib.domain import metrics as metrics_domain
 from chalicelib.domain import services as services_domain
@@ -272,6 +273,16 @@ def test_finishing_settles_the_running_step_and_skips_the_rest(status, expected)
     steps = ["succeeded", "succeeded", "running", "pending", "pending"]
     assert deployments_domain.settled_steps(steps, status) == expected
     assert deployments_domain.settled_steps(["succeeded"] * 6, status) == []
+
+
+# --- logins: the throttle window -----------------------------------------------------------------
+
+
+def test_a_failed_login_counts_in_the_open_window_or_opens_a_new_one():
+    assert auth_domain.starts_new_window(None, now=1_000, window_seconds=900)
+    assert not auth_domain.starts_new_window(500, now=1_000, window_seconds=900)
+    assert not auth_domain.starts_new_window(101, now=1_000, window_seconds=900)
+    assert auth_domain.starts_new_window(100, now=1_000, window_seconds=900)  # that window just ended
 
 
 # --- one retry policy for refused transactions --------------------------------------------------
