@@ -1,6 +1,6 @@
 """Flag evaluation: pure functions, no I/O, no clock, no randomness.
 
-The rules, in this order (behaviour.md, "Feature flags"):
+The rules, in this order:
 
 1. not ``enabled``                                   → off, ``FLAG_DISABLED``
 2. ``environments`` not empty and the environment not in it → off, ``ENVIRONMENT_NOT_TARGETED``
@@ -47,10 +47,6 @@ class FlagRule:
 class Result:
     enabled: bool
     reason: str
-
-    @property
-    def message(self) -> str:
-        return MESSAGES[self.reason]
 
     def to_dict(self) -> dict:
         return {"enabled": self.enabled, "reason": self.reason, "message": MESSAGES[self.reason]}

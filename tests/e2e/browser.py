@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 from tests.e2e.stack import E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, http
 
 # Without the background-networking flags Chromium's own connections are refused by this
-# machine's closed network (facts.md, "Browsers and the portal").
+# machine's closed network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 SESSION_KEY = "idp.portal.token"  # where the portal keeps the signed-in user's token (sessionStorage)

@@ -5,9 +5,12 @@ import contextlib
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from devstack import DevStack, free_port
+
+from tests.support import check_documented_success
 
 E2E_ADMIN_EMAIL = "admin@example.com"
 E2E_ADMIN_PASSWORD = "e2e-admin-password"
@@ -44,4 +47,5 @@ def http(method: str, url: str, body=None, token: str | None = None, headers: di
         parsed = json.loads(raw) if raw else None
     except ValueError:
         parsed = raw.decode(errors="replace")
+    check_documented_success(method, urllib.parse.urlsplit(url).path, status, response_headers, parsed)
     return status, response_headers, parsed

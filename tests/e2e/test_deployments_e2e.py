@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import boto3
 import pytest
 
 from chalicelib.core import clock
@@ -19,19 +18,10 @@ def stack():
         yield running
 
 
-def create_service(stack, owner_id: str) -> str:
-    """The services API is not on this branch yet: write the service as the catalog stores it,
-    straight into the emulator's DynamoDB. Swap for ``POST /services`` once it is merged."""
-    now = clock.now_iso()
-    service_id = clock.new_id()
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack.endpoint, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
-    dynamodb.put_item(TableName=f"{stack.table_prefix}-services", Item={
-        "id": {"S": service_id}, "name": {"S": f"e2e-{service_id[:8]}"}, "owner_id": {"S": owner_id},
-        "description": {"S": ""}, "lifecycle": {"S": "experimental"}, "tags": {"L": []}, "health": {"S": "unknown"},
-        "active_slots": {"M": {}}, "created_at": {"S": now}, "updated_at": {"S": now}, "version": {"N": "1"},
-        "list_pk": {"S": "service"}, "sort_key": {"S": clock.sort_key(now, service_id)}})
-    return service_id
+def create_service(stack, token: str) -> str:
+    status, _, service = http("POST", f"{stack.api_url}/services", {"name": f"e2e-{clock.new_id()[:8]}"}, token=token)
+    assert status == 201, service
+    return service["id"]
 
 
 def test_a_deployment_triggered_over_http_runs_to_success(stack):
@@ -42,7 +32,7 @@ def test_a_deployment_triggered_over_http_runs_to_success(stack):
     status, _, health = http("GET", f"{stack.api_url}/health")
     assert status == 200 and health["checks"].get("stepfunctions") == "ok", health
 
-    service_id = create_service(stack, login["user"]["id"])
+    service_id = create_service(stack, token)
     status, headers, created = http("POST", f"{stack.api_url}/deployments",
                                      {"service_id": service_id, "version": "e2e-1"}, token=token)
     assert status == 202, created

@@ -1,6 +1,6 @@
 """The portal in real headless Chromium against the real local stack (moto server, ``chalice
 local``, the built portal served as ``scripts/dev`` serves it), steps at ``IDP_STEP_TIME_SCALE=0``.
-Controls are found by role and accessible name, as portal.md names them."""
+Controls are found by role and accessible name, as a person using the portal sees them."""
 from __future__ import annotations
 
 import json

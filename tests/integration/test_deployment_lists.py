@@ -1,4 +1,4 @@
-"""GET /deployments with filters fills its pages (api.md "Lists with filters fill their pages"):
+"""GET /deployments with filters fills its pages:
 a page holds ``limit`` items whenever that many match further on, and a short page with a cursor
 comes only when the documented read bound was hit."""
 from __future__ import annotations

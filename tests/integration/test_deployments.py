@@ -1,7 +1,7 @@
 """The deployment engine: the real state machine (from the template) runs in moto in-process.
 
-Services are written straight to storage (``make_service``): the services API lives on another
-branch."""
+Services are written straight to storage (``make_service``), so each test sets up exactly the
+service record it needs."""
 from __future__ import annotations
 
 import contextlib
@@ -39,7 +39,7 @@ FIELDS = {"id", "service_id", "version", "environment", "status", "triggered_by"
 
 
 def make_service(owner_id: str, name: str | None = None) -> str:
-    """A service as the catalog stores it (swap for ``POST /services`` once that API is merged)."""
+    """A service as the catalog stores it."""
     now = clock.now_iso()
     service_id = clock.new_id()
     ServiceRecord(service_id, name=name or f"svc-{service_id[:8]}", owner_id=owner_id, created_at=now, updated_at=now,

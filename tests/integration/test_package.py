@@ -34,8 +34,6 @@ TABLE, ROLE = "AWS::DynamoDB::Table", "AWS::IAM::Role"
 
 # Granted without a call in chalicelib: the Lambda runtime writes the function's logs.
 RUNTIME_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
-# Granted for code on the branches being built in parallel (the lead merges them); remove an
-# entry once main calls it (the check then holds it to the code like everything else).
 # Actions the policy grants ahead of the code that calls them (none: every granted action is used).
 PLANNED_ACTIONS: dict[str, str] = {}
 # What a Step Functions role may hold besides DynamoDB item actions on the project's tables:

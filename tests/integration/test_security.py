@@ -3,7 +3,7 @@ and hostile bodies, ids and query strings against every route that reads them. A
 tomorrow is covered by the same rules without editing this file.
 
 The expected answer of each cell comes from the route's declared access rule
-(``ROUTES[(method, path)].access`` / ``.sdk_key``) and the contract (/work/shared/spec/api.md):
+(``ROUTES[(method, path)].access`` / ``.sdk_key``) and the API's contract:
 
 - anonymous on a protected route, an expired token, a disabled user's token, a revoked SDK key → 401
 - an SDK key on a route that is not a flag-evaluation route → 403
@@ -32,10 +32,9 @@ import pytest
 
 from chalicelib.api.http import MAX_BODY_BYTES, MAX_QUERY_VALUE
 from chalicelib.api.routing import ADMIN, DEVELOPER, PUBLIC, ROUTES, VIEWER
-from chalicelib.core import clock, security
+from chalicelib.core import security
 from chalicelib.domain import auth as auth_domain
 from chalicelib.domain import users as users_domain
-from chalicelib.storage import sdk_keys as sdk_key_store
 from chalicelib.storage import users as user_store
 from tests import hygiene
 from tests.conftest import TEST_ENV
@@ -149,27 +148,15 @@ def _forge(claims: dict) -> str:
 
 
 def _make_sdk_key(api: Api, admin_token: str) -> tuple[str, str]:
-    """(secret, id) of a production SDK key: through the API when it exists on this branch, else
-    straight into storage as the API would."""
-    if ("POST", "/sdk-keys") in ROUTES:
-        reply = api.post("/sdk-keys", {"name": f"key-{uuid.uuid4().hex[:6]}", "environment": "production"},
-                         token=admin_token)
-        assert reply.status == 201, reply.body
-        return reply.body["key"], reply.body["id"]
-    secret = security.new_sdk_key()
-    now = clock.now_iso()
-    key_id = clock.new_id()
-    sdk_key_store.SdkKeyRecord(key_id, name="security-suite", environment="production",
-                               key_hash=security.hash_sdk_key(secret), key_prefix=secret[:12], created_by=None,
-                               created_at=now, sort_key=clock.sort_key(now, key_id)).save()
-    return secret, key_id
+    """(secret, id) of a production SDK key."""
+    reply = api.post("/sdk-keys", {"name": f"key-{uuid.uuid4().hex[:6]}", "environment": "production"},
+                     token=admin_token)
+    assert reply.status == 201, reply.body
+    return reply.body["key"], reply.body["id"]
 
 
 def _revoke_sdk_key(api: Api, admin_token: str, key_id: str) -> None:
-    if ("DELETE", "/sdk-keys/{key_id}") in ROUTES:
-        assert api.delete(f"/sdk-keys/{key_id}", token=admin_token).status == 204
-    else:
-        sdk_key_store.SdkKeyRecord(key_id).delete()
+    assert api.delete(f"/sdk-keys/{key_id}", token=admin_token).status == 204
     auth_domain.credential_cache.clear()
 
 

@@ -1,5 +1,5 @@
 """GET /services filters: `name` (0 or 1 item), `lifecycle`, `tag`, `owner_id`, combined, and every
-filtered page full until the last (api.md: "Lists with filters fill their pages")."""
+filtered page full until the last."""
 from __future__ import annotations
 
 import uuid

@@ -39,18 +39,18 @@ def test_known_buckets_never_drift():
 def test_the_four_rules_apply_in_order_with_the_seed_reasons_and_messages():
     # 1. disabled wins over everything else (even an untargeted environment and a 0 % rollout)
     off = evaluate(rule(enabled=False, environments=["staging"], rollout=0), "production", "user-1")
-    assert (off.enabled, off.reason, off.message) == (False, "FLAG_DISABLED", "Flag is disabled")
+    assert (off.enabled, off.reason, off.to_dict()["message"]) == (False, "FLAG_DISABLED", "Flag is disabled")
     # 2. environment not listed wins over the rollout
     untargeted = evaluate(rule(environments=["staging"], rollout=0), "production", "user-1")
-    assert (untargeted.enabled, untargeted.reason, untargeted.message) == (
+    assert (untargeted.enabled, untargeted.reason, untargeted.to_dict()["message"]) == (
         False, "ENVIRONMENT_NOT_TARGETED", "Environment not in rollout")
     # 3. bucket 48 is outside 48 % and inside 49 %
     outside = evaluate(rule(environments=["production"], rollout=48), "production", "user-1")
-    assert (outside.enabled, outside.reason, outside.message) == (
+    assert (outside.enabled, outside.reason, outside.to_dict()["message"]) == (
         False, "OUTSIDE_ROLLOUT", "User not in rollout percentage")
     inside = evaluate(rule(environments=["production"], rollout=49), "production", "user-1")
     # 4. otherwise on
-    assert (inside.enabled, inside.reason, inside.message) == (True, "ALL_CONDITIONS_MET", "All conditions met")
+    assert (inside.enabled, inside.reason, inside.to_dict()["message"]) == (True, "ALL_CONDITIONS_MET", "All conditions met")
     assert inside.to_dict() == {"enabled": True, "reason": "ALL_CONDITIONS_MET", "message": "All conditions met"}
 
 
