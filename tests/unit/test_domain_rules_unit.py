@@ -288,25 +288,22 @@ def test_a_failed_login_counts_in_the_open_window_or_opens_a_new_one():
 # --- one retry policy for refused transactions --------------------------------------------------
 
 
-def test_a_refused_transaction_is_sent_at_most_attempts_times_even_when_retries_wrap_each_other():
+@pytest.mark.parametrize(("refusal", "nested", "sends"), [
+    # Another transaction held an item: sent again, at most ATTEMPTS times even when retries wrap each other.
+    ({"transaction-conflict"}, True, deployments_domain.base.ATTEMPTS),
+    # A condition failed: not sent again unless the caller asks (it must read again first).
+    ({"name"}, False, 1),
+])
+def test_a_refused_transaction_is_sent_again_only_within_one_bound(refusal, nested, sends):
     sent = []
 
-    def commit_refused_by_a_concurrent_transaction():
+    def commit():
         sent.append(1)
-        raise TransactionCancelled({"transaction-conflict"}, ["TransactionConflict"])
+        raise TransactionCancelled(set(refusal), [])
 
     with pytest.raises(TransactionCancelled):
-        with_retries(lambda: with_retries(commit_refused_by_a_concurrent_transaction), when=lambda cancelled: True)
-    assert len(sent) == deployments_domain.base.ATTEMPTS
-
-
-def test_a_failed_condition_is_not_sent_again_unless_the_caller_asks():
-    sent = []
-
-    def commit_with_a_taken_name():
-        sent.append(1)
-        raise TransactionCancelled({"name"}, ["ConditionalCheckFailed"])
-
-    with pytest.raises(TransactionCancelled):
-        with_retries(commit_with_a_taken_name)
-    assert len(sent) == 1
+        if nested:
+            with_retries(lambda: with_retries(commit), when=lambda cancelled: True)
+        else:
+            with_retries(commit)
+    assert len(sent) == sends
