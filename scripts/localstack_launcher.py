@@ -48,6 +48,9 @@ def localstack_environment(port: int, dynamodb_port: int, state_dir: Path) -> di
         "DISABLE_EVENTS": "1",  # no usage analytics (no internet here)
         "EAGER_SERVICE_LOADING": "1",  # services ready when /_localstack/health answers
         "SKIP_SSL_CERT_DOWNLOAD": "1",
+        # CloudFront is not in LocalStack's free edition: its resources become placeholders (this
+        # release's default, which it says later releases will drop unless set).
+        "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "1",
         "LOCALSTACK_HOST": f"127.0.0.1:{port}",
     }
 

@@ -3,7 +3,7 @@ functions, the API, everything of the infrastructure template) on LocalStack's C
 print what each resource became. README.md "LocalStack" keeps the result as a documented limit.
 
     scripts/package dev                              # builds out/dev/sam.json and deployment.zip
-    AWS_ENDPOINT_URL=http://127.0.0.1:4566 python scripts/localstack_sam.py dev
+    AWS_ENDPOINT_URL=http://127.0.0.1:4566 scripts/localstack-sam dev
 
 What ``aws cloudformation package`` does first is done here against LocalStack's S3: the code
 bundle uploaded, every ``CodeUri`` pointed at it; then the template goes up too and the stack is

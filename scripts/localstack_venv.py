@@ -17,6 +17,7 @@ import glob
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -79,6 +80,18 @@ def find_python(env=os.environ) -> str:
         "at one; or run without IDP_EMULATOR=localstack (moto needs none of this).")
 
 
+def _run(argv: list[str]) -> subprocess.CompletedProcess:
+    """``argv`` in a process group of its own, ended with everything it started if we are stopped."""
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate()
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
 def _wanted() -> str:
     return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
 
@@ -101,11 +114,12 @@ def ensure(env=os.environ, log=lambda message: print(message, file=sys.stderr, f
             if not (venv / "bin" / "python").exists():
                 python = find_python(env)
                 log(f"==> creating LocalStack's virtualenv {venv} with {python}")
-                subprocess.run([python, "-m", "venv", str(venv)], check=True)
+                made = _run([python, "-m", "venv", str(venv)])
+                if made.returncode != 0:
+                    raise RuntimeError(f"{python} -m venv {venv} failed:\n{made.stderr[-4000:]}")
             log(f"==> installing {REQUIREMENTS.name} into {venv} (about a minute, once)")
-            result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                                     "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
-                                    capture_output=True, text=True, check=False)
+            result = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                           "--disable-pip-version-check", "-r", str(REQUIREMENTS)])
             noise = "WARNING: Location"  # the machine's extra package indexes that have no such package
             messages = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
                                  if not line.startswith(noise))
@@ -117,6 +131,8 @@ def ensure(env=os.environ, log=lambda message: print(message, file=sys.stderr, f
 
 
 if __name__ == "__main__":
+    # SIGTERM (scripts/test stopping early) as an exception, so that _run stops pip too.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     try:
         print(ensure())
     except NoSuitablePython as missing:
