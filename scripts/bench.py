@@ -3,7 +3,7 @@ process or the same run (these machines are noisy). Runs on the local emulator (
 prints a table and writes bench/results.json.
 
     scripts/bench            # the full run (about five minutes)
-    scripts/bench --tiny     # every figure on a tiny configuration (what tests/test_bench.py runs)
+    scripts/bench --tiny     # every figure on a tiny configuration (what tests/e2e/test_bench.py runs)
 
 Figures: cold start against a bare Chalice app; AWS calls per route (every route of the route
 table); items DynamoDB examines for the first page of every list at two table sizes; handler

@@ -6,7 +6,7 @@ jar nor the download is possible here. So ``DynamodbServer.do_start_thread`` (th
 starts that backend process, in the version pinned by ``requirements-localstack.txt``) is replaced
 by one that starts ``scripts/emulator.py --dynamodb-only`` (moto's server with atomic DynamoDB
 requests) on the port LocalStack chose. LocalStack's own DynamoDB layer stays in front of it:
-request validation, the TTL reaper, the account and region mapping. ``tests/test_localstack_e2e.py``
+request validation, the TTL reaper, the account and region mapping. ``tests/e2e/test_localstack.py``
 checks that the replaced method exists with the signature this relies on, so an upgrade that
 moves it fails there, loudly, instead of silently downloading Java. The other: its Step Functions
 write ``$$.State.EnteredTime`` in AWS's format (``aws_entered_time``), as the moto emulator does,
