@@ -23,7 +23,7 @@ import localstack_venv
 import pytest
 from devstack import DevStack, free_port, port_open, wait_http
 
-from tests.e2e.stack import E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, http
+from tests.e2e.stack import E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, http, serving
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,16 +101,10 @@ def failing_api(stack):
     """A second ``chalice local`` on the same LocalStack whose deployments fail their health check
     and wait about 3 s (so they can be cancelled): the first API's make every deployment succeed at once."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "local", "--host",
-                                "127.0.0.1", "--port", str(port), "--stage", "local", "--no-autoreload"], cwd=ROOT,
-                               env=_app_env(stack, IDP_DEPLOY_SUCCESS_RATE="0", IDP_STEP_TIME_SCALE="0.2"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", 60, process=process)
+    with serving([sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "local", "--host", "127.0.0.1", "--port",
+                  str(port), "--stage", "local", "--no-autoreload"], f"http://127.0.0.1:{port}/health",
+                 env=_app_env(stack, IDP_DEPLOY_SUCCESS_RATE="0", IDP_STEP_TIME_SCALE="0.2")):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 def _service(stack, token: str) -> str:
