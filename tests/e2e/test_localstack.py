@@ -188,6 +188,19 @@ def test_localstack_cloudformation_created_every_resource_of_the_template(stack)
     assert len(keys) == 1 and keys[0].startswith("template-")
 
 
+def test_a_localstack_already_running_at_aws_endpoint_url_takes_the_same_path(stack):
+    """A LocalStack container (AWS_ENDPOINT_URL): recognised, the whole template as one stack."""
+    prefix = "idp-e2e-ls-ext"
+    with DevStack(env=_base_env(AWS_ENDPOINT_URL=stack.endpoint), table_prefix=prefix, serve_api=False,
+                  log=lambda message: None) as external:
+        assert external.processes == []  # it started no emulator
+        assert external.outputs["DeploymentStateMachineArn"].endswith(f":stateMachine:{prefix}-deployment")
+    resources = _client("cloudformation", stack.endpoint).describe_stack_resources(
+        StackName=f"{prefix}-stack")["StackResources"]
+    assert {"DeploymentStateMachine", "ApiLatencyP95Alarm", "PortalDistribution"} <= {
+        r["LogicalResourceId"] for r in resources}
+
+
 def test_health_and_admin_login(stack, admin):
     status, _, health = http("GET", f"{stack.api_url}/health")
     assert status == 200 and health["checks"] == {"dynamodb": "ok", "stepfunctions": "ok"}, health
