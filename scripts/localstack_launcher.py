@@ -1,16 +1,19 @@
 """Start LocalStack (host mode, no Docker) with its DynamoDB API served by moto's server.
 
-This is the one place that touches LocalStack's internals (three of them). LocalStack serves DynamoDB by starting
-DynamoDB Local, a vendor-licensed Java jar it downloads at the first DynamoDB call; neither the
-jar nor the download is possible here. So ``DynamodbServer.do_start_thread`` (the method that
-starts that backend process, in the version pinned by ``requirements-localstack.txt``) is replaced
-by one that starts ``scripts/emulator.py --dynamodb-only`` (moto's server with atomic DynamoDB
-requests) on the port LocalStack chose. LocalStack's own DynamoDB layer stays in front of it:
-request validation, the TTL reaper, the account and region mapping. ``tests/e2e/test_localstack.py``
-checks that the replaced method exists with the signature this relies on, so an upgrade that
-moves it fails there, loudly, instead of silently downloading Java. The other: its Step Functions
-write ``$$.State.EnteredTime`` in AWS's format (``aws_entered_time``), as the moto emulator does,
-and DescribeStateMachine stops re-parsing the definition each time (``cache_variable_references``).
+This is the one place that touches LocalStack's internals, three of them, each checked against the
+release ``requirements-localstack.txt`` pins by ``tests/e2e/test_localstack.py`` (``patch_targets``),
+so an upgrade that moves one fails there, loudly:
+
+- ``DynamodbServer.do_start_thread``: LocalStack serves DynamoDB by starting DynamoDB Local, a
+  vendor-licensed Java jar it downloads at the first DynamoDB call; neither the jar nor the
+  download is possible here. The replacement starts ``scripts/emulator.py --dynamodb-only`` (moto's
+  server from the project's virtualenv, DynamoDB requests made atomic) on the port LocalStack
+  chose. LocalStack's own DynamoDB layer stays in front of it: request validation, the TTL reaper,
+  the account and region mapping.
+- the ASL ``state`` module's ``datetime``: ``$$.State.EnteredTime`` in AWS's format
+  (``aws_entered_time``), as the moto emulator does.
+- ``VariableReferencesStaticAnalyser.process_and_get``: DescribeStateMachine stops re-parsing the
+  whole definition at every call (``cache_variable_references``).
 
 Run with the LocalStack virtualenv's Python (``scripts/devstack.py`` does this):
 
@@ -34,7 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # What LocalStack serves here: what the platform and its template use.
 SERVICES = "dynamodb,stepfunctions,cloudformation,sns,events,ssm,sts,iam,s3,cloudwatch,logs"
-PATCHED = "localstack.services.dynamodb.server.DynamodbServer.do_start_thread"
 
 
 def localstack_environment(port: int, dynamodb_port: int, state_dir: Path) -> dict[str, str]:
@@ -46,7 +48,7 @@ def localstack_environment(port: int, dynamodb_port: int, state_dir: Path) -> di
         "FILESYSTEM_ROOT": str(state_dir / "filesystem"),
         "DNS_ADDRESS": "0",  # no DNS server (it would bind port 53, one per machine)
         "DISABLE_EVENTS": "1",  # no usage analytics (no internet here)
-        "EAGER_SERVICE_LOADING": "1",  # services ready when /_localstack/health answers
+        "EAGER_SERVICE_LOADING": "1",  # every service loaded before /_localstack/init/ready says completed
         "SKIP_SSL_CERT_DOWNLOAD": "1",
         # CloudFront is not in LocalStack's free edition: its resources become placeholders (this
         # release's default, which it says later releases will drop unless set).
