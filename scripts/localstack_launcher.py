@@ -1,6 +1,6 @@
 """Start LocalStack (host mode, no Docker) with its DynamoDB API served by moto's server.
 
-This is the one place that touches LocalStack's internals, three of them, each checked against the
+This is the one place that touches LocalStack's internals, four of them, each checked against the
 release ``requirements-localstack.txt`` pins by ``tests/e2e/test_localstack.py`` (``patch_targets``),
 so an upgrade that moves one fails there, loudly:
 
@@ -14,6 +14,9 @@ so an upgrade that moves one fails there, loudly:
   (``aws_entered_time``), as the moto emulator does.
 - ``VariableReferencesStaticAnalyser.process_and_get``: DescribeStateMachine stops re-parsing the
   whole definition at every call (``cache_variable_references``).
+- the runtime server's ``endpoints``: this release binds its gateway to every interface whatever
+  host ``GATEWAY_LISTEN`` names (its Twisted server drops an IPv4 host); ``loopback_only`` binds
+  it to 127.0.0.1, like the moto emulator.
 
 Run with the LocalStack virtualenv's Python (``scripts/devstack.py`` does this):
 
@@ -95,8 +98,21 @@ def cache_variable_references() -> None:
     analyser.process_and_get = staticmethod(functools.lru_cache(maxsize=64)(analyser.process_and_get))
 
 
+def loopback_only() -> None:
+    """The gateway on 127.0.0.1 only: an emulator holds no secrets, but it answers anyone."""
+    import types
+
+    from localstack.runtime.server import twisted as runtime_server
+    from twisted.internet import endpoints
+
+    runtime_server.endpoints = types.SimpleNamespace(
+        TCP4ServerEndpoint=functools.partial(endpoints.TCP4ServerEndpoint, interface="127.0.0.1"),
+        TCP6ServerEndpoint=endpoints.TCP6ServerEndpoint)
+
+
 def patch_targets() -> dict[str, str]:
     """What the launcher changes, as the pinned LocalStack has it (for the test)."""
+    from localstack.runtime.server import twisted as runtime_server
     from localstack.services.dynamodb.server import DynamodbServer
     from localstack.services.stepfunctions.asl.component.state import state
     from localstack.services.stepfunctions.asl.static_analyser import variable_references_static_analyser as module
@@ -104,7 +120,8 @@ def patch_targets() -> dict[str, str]:
     return {"DynamodbServer.do_start_thread": str(inspect.signature(DynamodbServer.do_start_thread)),
             "state.datetime": state.datetime.__name__,
             "VariableReferencesStaticAnalyser.process_and_get":
-                str(inspect.signature(module.VariableReferencesStaticAnalyser.process_and_get))}
+                str(inspect.signature(module.VariableReferencesStaticAnalyser.process_and_get)),
+            "runtime_server.endpoints": runtime_server.endpoints.__name__}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     replace_dynamodb_backend([args.moto_python, str(ROOT / "scripts" / "emulator.py"), "--dynamodb-only"])
     aws_entered_time()
     cache_variable_references()
+    loopback_only()
     from localstack.runtime.main import main as localstack_main
 
     localstack_main()

@@ -34,6 +34,7 @@ PATCH_TARGETS = {
     "DynamodbServer.do_start_thread": "(self) -> localstack.utils.threads.FuncThread",
     "state.datetime": "datetime",  # the module, used only for $$.State.EnteredTime
     "VariableReferencesStaticAnalyser.process_and_get": "(definition: str) -> dict[str, list[str]]",
+    "runtime_server.endpoints": "twisted.internet.endpoints",  # the module whose TCP4ServerEndpoint binds
 }
 
 
@@ -74,6 +75,19 @@ def stack(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+def _outward_address() -> str | None:
+    """This machine's address on its default route (no packet is sent), if it has one."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
 
 
 def _client(service: str, endpoint: str):
@@ -312,6 +326,9 @@ def test_flags_evaluate_through_ofrep_with_an_sdk_key(stack, admin):
 
 def test_ctrl_c_stops_localstack_and_its_dynamodb_backend_and_frees_every_port(stack):
     assert all(port_open(port) for port in stack.ports.values())
+    # Each listens on loopback only (LocalStack's gateway would take every interface by itself).
+    outward = _outward_address()
+    assert outward is None or not any(port_open(port, host=outward) for port in stack.ports.values())
     os.killpg(stack.process.pid, signal.SIGINT)
     assert stack.process.wait(timeout=60) == 0
     deadline = time.monotonic() + 15
