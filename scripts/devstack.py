@@ -130,13 +130,13 @@ class DevStack:
 
     def start(self) -> DevStack:
         started = time.monotonic()
+        if self.emulator not in EMULATORS:
+            raise RuntimeError(f"IDP_EMULATOR={self.emulator!r}: use one of {', '.join(EMULATORS)}")
         if self.portal_port is not None:
             if port_open(self.portal_port):
                 raise RuntimeError(f"port {self.portal_port} is taken: set IDP_PORTAL_PORT or stop what runs there")
             # First, so a missing Node.js is said before anything starts.
             portal_build.ensure_built(log=self.log)
-        if self.emulator not in EMULATORS:
-            raise RuntimeError(f"IDP_EMULATOR={self.emulator!r}: use one of {', '.join(EMULATORS)}")
         if self.external_emulator:
             self.log(f"using the emulator at {self.endpoint} (AWS_ENDPOINT_URL)")
         else:
