@@ -104,6 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="IDP benchmarks on the local emulator")
     parser.add_argument("--tiny", action="store_true", help="every figure on a tiny configuration")
     parser.add_argument("--phases", help=f"comma-separated, from: {', '.join(PHASES)} (default: all)")
+    parser.add_argument("--cold-runs", type=int, help="alternated runs per side of the cold starts")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
     wanted = args.phases.split(",") if args.phases else list(PHASES)
@@ -112,6 +113,8 @@ def main() -> int:
         parser.error(f"unknown phase(s): {', '.join(unknown)}")
     wanted = [name for name in PHASES if name in wanted]
     config = Config.tiny() if args.tiny else Config()
+    if args.cold_runs:
+        config.cold_runs = args.cold_runs
     started = time.monotonic()
     console = os.fdopen(os.dup(2), "w", buffering=1)  # stays the terminal while the emulator's output is elsewhere
 
