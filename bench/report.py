@@ -93,10 +93,9 @@ def render_table(report: dict) -> str:
         out.append("")
         line("flag evaluations/s, one core (median)", f"ours {rates['ours']:,} (the evaluator alone "
                                                      f"{rates['ours_evaluator']:,})  {'OK' if p['meets_target'] else 'MISS'}")
-        line(f"  LaunchDarkly SDK {p['sdks']['launchdarkly']}", f"{rates['launchdarkly']:,}  ours x{vs['launchdarkly']:.1f}"
-                                                                 f"  target >= x{p['targets']['vs_each_sdk']:.0f}")
-        line(f"  Unleash SDK {p['sdks']['unleash']}", f"{rates['unleash']:,}  ours x{vs['unleash']:.1f}"
-                                                       f"  target >= x{p['targets']['vs_each_sdk']:.0f}")
+        for sdk, title in (("launchdarkly", "LaunchDarkly"), ("unleash", "Unleash")):
+            line(f"  {title} SDK {p['sdks'][sdk]}", f"{rates[sdk]:,}  ours x{vs[sdk]:.1f}  target >= "
+                                                   f"x{p['targets']['vs_each_sdk']:.0f}")
         line("  bare SHA-256 bucket", f"{rates['bare_sha256']:,}  ours x{vs['bare_sha256']:.2f} (evaluator "
                                       f"x{p['ours_evaluator_vs_bare_sha256']:.2f})  target >= "
                                       f"x{p['targets']['vs_bare_sha256']}")

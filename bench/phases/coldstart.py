@@ -86,18 +86,23 @@ def build_bundles(scratch: Path, log) -> dict[str, Path]:
     return {"app": app, "bare": bare, "runtime": runtime}
 
 
-def probe(bundle: Path, runtime: Path, request: str, token: str | None, env: dict) -> dict:
-    argv = [_interpreter(), "-I", "-S", "-B", str(PROBE), request, token or "-", str(bundle), str(runtime)]
+def probe(argv: list[str], env: dict, what: str) -> dict:
+    """Run one probe; its figures, with ``total_s`` from just before the spawn to the answer."""
     spawned = time.monotonic()
     out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
-        raise RuntimeError(f"{bundle.name} {request} probe failed: {out.stderr[-800:]}")
+        raise RuntimeError(f"{what} probe failed: {out.stderr[-800:]}")
     # Powertools writes the request's metrics to stdout too: the probe's line is the last one.
     measured = json.loads(out.stdout.strip().splitlines()[-1])
     if measured["status"] != 200:
-        raise RuntimeError(f"{bundle.name} GET /{request} answered {measured['status']}: {out.stdout[-400:]}")
+        raise RuntimeError(f"{what} answered {measured['status']}: {out.stdout[-400:]}")
     measured["total_s"] = measured["answered_at"] - spawned
     return measured
+
+
+def lambda_probe(bundle: Path, runtime: Path, request: str, token: str | None, env: dict) -> dict:
+    argv = [_interpreter(), "-I", "-S", "-B", str(PROBE), request, token or "-", str(bundle), str(runtime)]
+    return probe(argv, env, f"{bundle.name} GET /{request}")
 
 
 REQUESTS = ("health", "services")
@@ -116,7 +121,8 @@ def measure_packaged(env: dict, world, config, results, log) -> None:
                     token = world.dev if request == "services" else None
                     sides = ("bare", "app") if run % 2 == 0 else ("app", "bare")
                     for side in sides:
-                        runs[request][side].append(probe(bundles[side], bundles["runtime"], request, token, probe_env))
+                        runs[request][side].append(lambda_probe(bundles[side], bundles["runtime"], request, token,
+                                                                probe_env))
         finally:
             for folder in bundles.values():
                 _writable(folder)
@@ -150,16 +156,7 @@ def measure_packaged(env: dict, world, config, results, log) -> None:
 
 # ---------------------------------------------------------------- in this virtualenv
 def _venv_probe(bundle: Path, env: dict) -> dict:
-    spawned = time.monotonic()
-    out = subprocess.run([sys.executable, str(PROBE), "health", "-", str(bundle)], env=env, capture_output=True,
-                         text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError(f"{bundle} probe failed: {out.stderr[-800:]}")
-    measured = json.loads(out.stdout.strip().splitlines()[-1])
-    if measured["status"] != 200:
-        raise RuntimeError(f"{bundle} /health answered {measured['status']}")
-    measured["total_s"] = measured["answered_at"] - spawned
-    return measured
+    return probe([sys.executable, str(PROBE), "health", "-", str(bundle)], env, f"{bundle} GET /health")
 
 
 def measure_venv(env: dict, config, results) -> None:
