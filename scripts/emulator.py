@@ -88,7 +88,7 @@ def tune_step_functions() -> None:
             utc = self.astimezone(datetime.UTC)
             return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
-    # state.py uses its ``datetime`` module only for EnteredTime.
+    # moto's state module uses its ``datetime`` only for EnteredTime.
     state_module.datetime = types.SimpleNamespace(datetime=AwsDatetime, timezone=datetime.timezone)
 
 

@@ -7,8 +7,7 @@ Two local-only rules, both here:
 
 - moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts state machines where
   executions cannot find them, so the state machine resource of the template is created through
-  the Step Functions API instead, with the substitutions filled in from the stack's outputs (see
-  ``shared/spec/facts.md``);
+  the Step Functions API instead, with the substitutions filled in from the stack's outputs;
 - resource types only AWS runs (``AWS_ONLY_TYPES``: CloudFront, CloudWatch alarms) are left out
   of the local stack, with whatever refers to them.
 """

@@ -1,8 +1,8 @@
 """Copy each state machine's ASL file into the CloudFormation template.
 
 The ASL lives in ``state_machines/*.asl.json`` (the file people edit and review); CloudFormation
-needs the definition inline (``DefinitionS3Location`` and ``DefinitionUri`` do not survive
-``chalice package`` or the emulator, see ``shared/spec/facts.md``), so every
+needs the definition inline (``chalice package`` copies a ``DefinitionUri`` as a path, and the
+emulator's state machine from ``DefinitionS3Location`` comes out empty), so every
 ``AWS::StepFunctions::StateMachine`` resource names its file in ``Metadata.DefinitionFile`` and this
 script writes that file's text, byte for byte, into ``Properties.DefinitionString`` (the table
 names come from ``DefinitionSubstitutions``). A string, not an inline ``Definition`` object: the

@@ -1,5 +1,5 @@
 """A static, deliberately simple reading of which AWS actions the Lambda code can call, and of
-what an IAM policy grants. Used by tests/test_package.py to hold the hand-written Lambda policy
+what an IAM policy grants. Used by tests/integration/test_package.py to hold the hand-written Lambda policy
 (.chalice/policy.json) to the code as the code grows.
 
 What it sees (over-approximating rather than missing calls):

@@ -38,7 +38,7 @@ def _lighthouse(portal_url: str, email: str, paths: list[str]) -> dict:
     # An ES module finds its packages next to itself, so the script runs from the tools folder.
     script = TOOLS / "lighthouse.mjs"
     shutil.copyfile(ROOT / "bench" / "lighthouse.mjs", script)
-    from tests.browser import chromium_path
+    from tests.e2e.browser import chromium_path
 
     env = {**os.environ, "CHROME_PATH": chromium_path()}
     run = subprocess.run(["node", str(script), portal_url, email, PASSWORD, *paths], env=env, capture_output=True,
@@ -53,7 +53,7 @@ def _first_visit_bytes(browser, portal_url: str, email: str, path: str = "/servi
     """JS and CSS over the wire from a fresh browser to a signed-in ``path`` (showing ``ready``)."""
     from playwright.sync_api import expect
 
-    from tests.browser import sign_in, visit
+    from tests.e2e.browser import sign_in, visit
 
     sizes: dict[str, int] = {}
     with visit(browser, portal_url) as tab:
@@ -82,7 +82,7 @@ def _first_visit_bytes(browser, portal_url: str, email: str, path: str = "/servi
 def _calls_per_first_view(browser, portal_url: str, email: str, urls: dict[str, str]) -> dict:
     from playwright.sync_api import expect
 
-    from tests.browser import sign_in, visit
+    from tests.e2e.browser import sign_in, visit
 
     calls = {}
     with visit(browser, portal_url) as tab:
@@ -101,8 +101,8 @@ def _calls_per_first_view(browser, portal_url: str, email: str, urls: dict[str, 
 def measure(results, log, tiny: bool) -> None:
     from devstack import DevStack, free_port
 
-    from tests.browser import chromium
-    from tests.e2e import http
+    from tests.e2e.browser import chromium
+    from tests.e2e.stack import http
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env.pop("IDP_STATE_MACHINE_ARN", None)

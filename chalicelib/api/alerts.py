@@ -10,6 +10,7 @@ from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import ListQuery, Page, ResponseModel
 from chalicelib.domain import alerts, metrics
+from chalicelib.domain.caller import Caller
 from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
@@ -35,17 +36,15 @@ class AlertsQuery(ListQuery):
 
 @route(bp, "/alerts", "GET", access=VIEWER, summary="Alerts, newest first", query=AlertsQuery, response=Page[Alert],
        errors=(400, 401, 403))
-def list_alerts():
-    params = http.query(bp.current_request, AlertsQuery)
-    return http.respond(alerts.list_alerts(params.status, params.limit, params.cursor))
+def list_alerts(query: AlertsQuery):
+    return http.respond(alerts.list_alerts(query.status, query.limit, query.cursor))
 
 
 @route(bp, "/alerts/{alert_id}/ack", "POST", access=DEVELOPER, summary="Acknowledge an alert", response=Alert,
        errors=(401, 403, 404, 409),
        description="Records who acknowledged it (audited as `alert.ack`). Acknowledging again changes nothing.")
-def acknowledge_alert(alert_id):
-    request = bp.current_request
-    return http.respond(alerts.acknowledge(http.caller(request), http.path_id(alert_id, "alert")))
+def acknowledge_alert(caller: Caller, alert_id: str):
+    return http.respond(alerts.acknowledge(caller, alert_id))
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES),

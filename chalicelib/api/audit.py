@@ -10,6 +10,7 @@ from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
 from chalicelib.api.schemas import SERVER_VALIDATED, ListQuery, Page, ResponseModel, Timestamp
 from chalicelib.domain import audit
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
@@ -54,9 +55,7 @@ class AuditQuery(ListQuery):
                    "that many match further on: it reads on until then, at most "
                    f"{audit.FILTERED_READ_LIMIT} entries per request, and only when that bound is hit is a page "
                    "short (or empty) with a `next_cursor` to continue from.")
-def list_audit():
-    request = bp.current_request
-    params = http.query(request, AuditQuery)
-    filters = audit.AuditFilter(actor_id=params.actor_id, action=params.action, resource_type=params.resource_type,
-                                resource_id=params.resource_id, since=params.since, until=params.until)
-    return http.respond(audit.list_entries(http.caller(request), filters, params.limit, params.cursor))
+def list_audit(caller: Caller, query: AuditQuery):
+    filters = audit.AuditFilter(actor_id=query.actor_id, action=query.action, resource_type=query.resource_type,
+                                resource_id=query.resource_id, since=query.since, until=query.until)
+    return http.respond(audit.list_entries(caller, filters, query.limit, query.cursor))

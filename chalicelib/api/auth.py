@@ -9,6 +9,7 @@ from chalicelib.api.routing import PUBLIC, VIEWER, route
 from chalicelib.api.schemas import SERVER_VALIDATED, Password, RequestModel, ResponseModel
 from chalicelib.api.users import User
 from chalicelib.domain import auth, users
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
@@ -39,23 +40,18 @@ class ChangePassword(RequestModel):
 
 @route(bp, "/auth/login", "POST", access=PUBLIC, summary="Sign in with email and password", body=Login,
        response=Token, errors=(400, 401, 413, 429), headers={429: {"Retry-After": "Seconds until the next try."}})
-def login():
-    request = bp.current_request
-    body = http.json_body(request, Login)
-    return http.respond(auth.login(body.email, body.password, http.caller(request)))
+def login(caller: Caller, body: Login):
+    return http.respond(auth.login(body.email, body.password, caller))
 
 
 @route(bp, "/auth/me", "GET", access=VIEWER, summary="The signed-in user", response=User, errors=(401, 403))
-def me():
-    caller = http.caller(bp.current_request)
+def me(caller: Caller):
     return http.respond(users.get_user(caller, caller.id))
 
 
 @route(bp, "/auth/password", "POST", access=VIEWER, summary="Change your password (ends your other tokens)",
        body=ChangePassword, status=204, errors=(400, 401, 403, 413))
-def change_password():
-    request = bp.current_request
-    body = http.json_body(request, ChangePassword)
-    auth.change_password(http.caller(request), body.current_password, body.new_password)
+def change_password(caller: Caller, body: ChangePassword):
+    auth.change_password(caller, body.current_password, body.new_password)
     return http.no_content()
 

@@ -2,27 +2,26 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from chalice import Blueprint
+from chalice.app import Request
 from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
+from chalicelib.api.logs import LogLine
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, ListQuery, Page, RequestModel, ResponseModel
-from chalicelib.api.services import Id
+from chalicelib.api.schemas import Environment, Id, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.domain import deployments
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
 Status = Literal[deployments.STATUSES]  # type: ignore[valid-type]
 StepStatus = Literal[deployments.STEP_STATUSES]  # type: ignore[valid-type]
-LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 Version = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/+-]{1,128}$")]
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
-
-
 
 
 class Step(ResponseModel):
@@ -52,16 +51,6 @@ class Deployment(ResponseModel):
     finished_at: str | None
 
 
-class LogLine(ResponseModel):
-    id: str
-    service_id: str
-    deployment_id: str | None
-    timestamp: str
-    level: LogLevel
-    message: str
-    metadata: Any
-
-
 class TriggerDeployment(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"service_id": "3f0c2b9e-8d4a-4c1e-9b7a-2e5d6f8a1c3b", "version": "v1.4.2", "environment": "staging"},
@@ -71,10 +60,6 @@ class TriggerDeployment(RequestModel):
                                                                      "a UUID) is a 404.")
     version: Version = Field(description="A tag, a commit or a build number: `^[A-Za-z0-9._/+-]{1,128}$`.")
     environment: Environment = "production"
-
-
-class NoBody(RequestModel):
-    """These actions take no body; an empty body or `{}` is accepted."""
 
 
 class DeploymentQuery(ListQuery):
@@ -90,7 +75,7 @@ ACCEPTED_DESCRIPTION = ("Answers 202 with the deployment in `PENDING` (it runs a
                         "`FAILED` with the reason and the environment is free again.")
 
 
-def _idempotency_key(request) -> str | None:
+def _idempotency_key(request: Request) -> str | None:
     raw = request.headers.get("idempotency-key")
     if raw is None:
         return None
@@ -117,12 +102,9 @@ def _accepted(deployment: dict):
                                            "response (202, same body) and starts nothing; the same key with a "
                                            "different body is a 409. Keys are per user and kept 24 hours."},
        description=ACCEPTED_DESCRIPTION)
-def trigger_deployment():
-    request = bp.current_request
-    key = _idempotency_key(request)
-    body = http.json_body(request, TriggerDeployment)
-    deployment = deployments.trigger(http.caller(request), body.service_id, body.version, body.environment,
-                                     idempotency_key=key, lambda_context=_lambda_context())
+def trigger_deployment(caller: Caller, request: Request, body: TriggerDeployment):
+    deployment = deployments.trigger(caller, body.service_id, body.version, body.environment,
+                                     idempotency_key=_idempotency_key(request), lambda_context=_lambda_context())
     return _accepted(deployment)
 
 
@@ -133,55 +115,44 @@ def trigger_deployment():
                    f"`service_id`: that one reads on through at most {deployments.MAX_EXAMINED} of the service's deployments "
                    "per request, and only when that bound is reached is a page short (or empty) with a "
                    "`next_cursor` to read on from.")
-def list_deployments():
-    params = http.query(bp.current_request, DeploymentQuery)
-    return http.respond(deployments.list_deployments(limit=params.limit, cursor=params.cursor,
-                                                     service_id=params.service_id, status=params.status,
-                                                     environment=params.environment))
+def list_deployments(query: DeploymentQuery):
+    return http.respond(deployments.list_deployments(limit=query.limit, cursor=query.cursor,
+                                                     service_id=query.service_id, status=query.status,
+                                                     environment=query.environment))
 
 
 @route(bp, "/deployments/{deployment_id}", "GET", access=VIEWER, summary="A deployment, with its steps",
        response=Deployment, errors=(401, 403, 404))
-def get_deployment(deployment_id):
-    return http.respond(deployments.get_deployment(http.path_id(deployment_id, "deployment")))
+def get_deployment(deployment_id: str):
+    return http.respond(deployments.get_deployment(deployment_id))
 
 
 @route(bp, "/deployments/{deployment_id}/logs", "GET", access=VIEWER, summary="A deployment's log lines, oldest first",
        query=ListQuery, response=Page[LogLine], errors=(400, 401, 403, 404))
-def list_deployment_logs(deployment_id):
-    deployment_id = http.path_id(deployment_id, "deployment")
-    params = http.query(bp.current_request, ListQuery)
-    return http.respond(deployments.list_logs(deployment_id, limit=params.limit, cursor=params.cursor))
+def list_deployment_logs(deployment_id: str, query: ListQuery):
+    return http.respond(deployments.list_logs(deployment_id, limit=query.limit, cursor=query.cursor))
 
 
 @route(bp, "/deployments/{deployment_id}/cancel", "POST", access=DEVELOPER, summary="Cancel a PENDING or RUNNING "
-       "deployment", response=Deployment, errors=(400, 401, 403, 404, 409, 413),
+       "deployment", response=Deployment, errors=(400, 401, 403, 404, 409, 413), empty_body=True,
        description="The deployment becomes `CANCELLED`, every step not yet `succeeded` becomes `skipped`, the "
                    "service's health is unchanged and the environment is free again. 409 once it has finished.")
-def cancel_deployment(deployment_id):
-    request = bp.current_request
-    deployment_id = http.path_id(deployment_id, "deployment")
-    http.optional_json_body(request, NoBody)
-    return http.respond(deployments.cancel(http.caller(request), deployment_id))
+def cancel_deployment(caller: Caller, deployment_id: str):
+    return http.respond(deployments.cancel(caller, deployment_id))
 
 
 @route(bp, "/deployments/{deployment_id}/rollback", "POST", access=DEVELOPER,
        summary="Redeploy the newest earlier SUCCESS version", response=Deployment, status=202,
-       errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION},
+       errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION}, empty_body=True,
        description="Starts a new deployment (with `rollback_of` set to this one) of the newest `SUCCESS` "
                    "deployment of the same service and environment created before this one whose version differs "
                    "from this one's; 409 when there is none. " + ACCEPTED_DESCRIPTION)
-def rollback_deployment(deployment_id):
-    request = bp.current_request
-    deployment_id = http.path_id(deployment_id, "deployment")
-    http.optional_json_body(request, NoBody)
-    return _accepted(deployments.rollback(http.caller(request), deployment_id))
+def rollback_deployment(caller: Caller, deployment_id: str):
+    return _accepted(deployments.rollback(caller, deployment_id))
 
 
 @route(bp, "/services/{service_id}/deployments", "GET", access=VIEWER, summary="A service's deployments, newest first",
        query=ListQuery, response=Page[Deployment], errors=(400, 401, 403, 404),
        description="A deleted service's deployments stay listed; 404 for a service that never existed.")
-def list_service_deployments(service_id):
-    service_id = http.path_id(service_id, "service")
-    params = http.query(bp.current_request, ListQuery)
-    return http.respond(deployments.list_for_service(service_id, limit=params.limit, cursor=params.cursor))
+def list_service_deployments(service_id: str, query: ListQuery):
+    return http.respond(deployments.list_for_service(service_id, limit=query.limit, cursor=query.cursor))

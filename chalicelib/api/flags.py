@@ -11,6 +11,7 @@ from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel, ResponseModel
 from chalicelib.core.errors import NotFound
 from chalicelib.domain import evaluation, flags
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
@@ -106,61 +107,54 @@ def path_key(key: str) -> str:
     return key
 
 
+FLAG_PATH = {"key": path_key}
+
+
 @route(bp, "/flags", "GET", access=VIEWER, summary="List flags, newest first", query=ListQuery, response=Page[Flag],
        errors=(400, 401, 403))
-def list_flags():
-    params = http.query(bp.current_request, ListQuery)
-    return http.respond(flags.list_flags(params.limit, params.cursor))
+def list_flags(query: ListQuery):
+    return http.respond(flags.list_flags(query.limit, query.cursor))
 
 
 @route(bp, "/flags", "POST", access=DEVELOPER, summary="Create a flag", body=CreateFlag, response=Flag, status=201,
        errors=(400, 401, 403, 409, 413), headers={201: {"Location": "The new flag, /flags/{key}."}})
-def create_flag():
-    request = bp.current_request
-    body = http.json_body(request, CreateFlag)
-    flag = flags.create_flag(http.caller(request), body.key, description=body.description, enabled=body.enabled,
+def create_flag(caller: Caller, body: CreateFlag):
+    flag = flags.create_flag(caller, body.key, description=body.description, enabled=body.enabled,
                              environments=body.environments, rollout_percentage=body.rollout_percentage)
     return http.respond(flag, 201, {"Location": f"/flags/{flag['key']}"})
 
 
 @route(bp, "/flags/evaluate", "POST", access=VIEWER, sdk_key=True, summary="Evaluate several flags (or all) for a user",
        body=BulkEvaluate, response=BulkEvaluation, errors=(400, 401, 403, 413))
-def evaluate_flags():
-    request = bp.current_request
-    body = http.json_body(request, BulkEvaluate)
-    return http.respond(flags.evaluate_flags(http.caller(request), body.environment, body.user_id, body.keys))
+def evaluate_flags(caller: Caller, body: BulkEvaluate):
+    return http.respond(flags.evaluate_flags(caller, body.environment, body.user_id, body.keys))
 
 
-@route(bp, "/flags/{key}", "GET", access=VIEWER, summary="Get a flag", response=Flag, errors=(401, 403, 404))
-def get_flag(key):
-    return http.respond(flags.get_flag(path_key(key)))
+@route(bp, "/flags/{key}", "GET", access=VIEWER, summary="Get a flag", response=Flag, errors=(401, 403, 404),
+       path_params=FLAG_PATH)
+def get_flag(key: str):
+    return http.respond(flags.get_flag(key))
 
 
 @route(bp, "/flags/{key}", "PATCH", access=DEVELOPER, summary="Update a flag", body=UpdateFlag, response=Flag,
-       errors=(400, 401, 403, 404, 409, 413))
-def update_flag(key):
-    request = bp.current_request
-    key = path_key(key)
-    body = http.json_body(request, UpdateFlag)
-    return http.respond(flags.update_flag(http.caller(request), key, description=body.description, enabled=body.enabled,
+       errors=(400, 401, 403, 404, 409, 413), path_params=FLAG_PATH)
+def update_flag(caller: Caller, key: str, body: UpdateFlag):
+    return http.respond(flags.update_flag(caller, key, description=body.description, enabled=body.enabled,
                                           environments=body.environments, rollout_percentage=body.rollout_percentage,
                                           version=body.version))
 
 
-@route(bp, "/flags/{key}", "DELETE", access=ADMIN, summary="Delete a flag", status=204, errors=(401, 403, 404, 409))
-def delete_flag(key):
-    request = bp.current_request
-    flags.delete_flag(http.caller(request), path_key(key))
+@route(bp, "/flags/{key}", "DELETE", access=ADMIN, summary="Delete a flag", status=204, errors=(401, 403, 404, 409),
+       path_params=FLAG_PATH)
+def delete_flag(caller: Caller, key: str):
+    flags.delete_flag(caller, key)
     return http.no_content()
 
 
 @route(bp, "/flags/{key}/evaluate", "GET", access=VIEWER, sdk_key=True, summary="Evaluate a flag for a user",
-       query=EvaluateQuery, response=FlagEvaluation, errors=(400, 401, 403, 404),
+       query=EvaluateQuery, response=FlagEvaluation, errors=(400, 401, 403, 404), path_params=FLAG_PATH,
        description="Rules in order: disabled → `FLAG_DISABLED`; environment not listed → `ENVIRONMENT_NOT_TARGETED`; "
                    "bucket ≥ rollout → `OUTSIDE_ROLLOUT`; otherwise `ALL_CONDITIONS_MET`. The bucket is "
                    "SHA-256(\"<key>:<user_id>\"), first 8 bytes big-endian, mod 100.")
-def evaluate_flag(key):
-    request = bp.current_request
-    key = path_key(key)
-    params = http.query(request, EvaluateQuery)
-    return http.respond(flags.evaluate_flag(http.caller(request), key, params.environment, params.user_id))
+def evaluate_flag(caller: Caller, key: str, query: EvaluateQuery):
+    return http.respond(flags.evaluate_flag(caller, key, query.environment, query.user_id))

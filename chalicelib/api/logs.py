@@ -8,8 +8,7 @@ from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, ResponseModel, Timestamp
-from chalicelib.api.services import Id
+from chalicelib.api.schemas import SERVER_VALIDATED, Id, ListQuery, Page, ResponseModel, Timestamp
 from chalicelib.domain import logs
 
 bp = Blueprint(__name__)
@@ -17,6 +16,7 @@ bp = Blueprint(__name__)
 Level = Literal[logs.LEVELS]  # type: ignore[valid-type]
 
 
+# A log line, as both a service's and a deployment's logs list it.
 class LogLine(ResponseModel):
     id: str
     service_id: str
@@ -30,8 +30,10 @@ class LogLine(ResponseModel):
 class LogQuery(ListQuery):
     level: Level | None = Field(None, description="Only lines of exactly this level.")
     deployment_id: Id | None = Field(None, description="Only lines of this deployment.")
-    since: Timestamp | None = Field(None, description="Only lines at or after this time.")
-    until: Timestamp | None = Field(None, description="Only lines at or before this time.")
+    since: Timestamp | None = Field(None, description="Only lines at or after this time.",
+                                    json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
+    until: Timestamp | None = Field(None, description="Only lines at or before this time.",
+                                    json_schema_extra={SERVER_VALIDATED: "must not be before `since`"})
 
 
 @route(bp, "/services/{service_id}/logs", "GET", access=VIEWER, summary="A service's log lines, newest first",
@@ -40,10 +42,7 @@ class LogQuery(ListQuery):
                    "(`IDP_LOG_RETENTION_DAYS`); a service that never existed is a 404. With `level`, a page may hold "
                    "fewer than `limit` lines while `next_cursor` still points further. `since` after `until` is a "
                    "400.")
-def list_service_logs(service_id):
-    request = bp.current_request
-    service_id = http.path_id(service_id, "service")
-    params = http.query(request, LogQuery)
-    filters = logs.LogFilter(level=params.level, deployment_id=params.deployment_id, since=params.since,
-                             until=params.until)
-    return http.respond(logs.list_service_logs(service_id, filters, params.limit, params.cursor))
+def list_service_logs(service_id: str, query: LogQuery):
+    filters = logs.LogFilter(level=query.level, deployment_id=query.deployment_id, since=query.since,
+                             until=query.until)
+    return http.respond(logs.list_service_logs(service_id, filters, query.limit, query.cursor))

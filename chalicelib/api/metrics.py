@@ -58,6 +58,5 @@ class Summary(ResponseModel):
 @route(bp, "/metrics/summary", "GET", access=VIEWER, summary="Activity per day: deployments, services, flags, logins",
        query=SummaryQuery, response=Summary, errors=(400, 401, 403),
        description="Read from one day counter item per day (one BatchGetItem), never a Scan.")
-def metrics_summary():
-    params = http.query(bp.current_request, SummaryQuery)
-    return http.respond(metrics.summary(params.days))
+def metrics_summary(query: SummaryQuery):
+    return http.respond(metrics.summary(query.days))

@@ -1,13 +1,14 @@
 """The one HTTP middleware: request id, body-size limit, authentication and authorization from the
-route table, and the single place where errors become ``application/problem+json``."""
+route table, and problem+json for what fails before a route runs (through
+``chalicelib.api.problems``, as the routes' own errors) and for Chalice's own errors."""
 from __future__ import annotations
 
-import json
 import time
 
 from chalice import Response
 
-from chalicelib.api.http import CALLER_KEY, MAX_BODY_BYTES, HandlerResponse
+from chalicelib.api.http import CALLER_KEY, MAX_BODY_BYTES, REQUEST_ID_KEY
+from chalicelib.api.problems import PROBLEM_TYPE, HandlerResponse, from_domain_error, problem
 from chalicelib.api.routing import PUBLIC, ROUTES
 from chalicelib.core import clock
 from chalicelib.core.errors import DomainError, PayloadTooLarge
@@ -15,13 +16,6 @@ from chalicelib.domain import auth
 from chalicelib.domain.caller import Caller
 from chalicelib.observability import logger
 
-PROBLEM_TYPE = "application/problem+json"
-STATUS_TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type",
-    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 # What a JSON API should send (OWASP REST Security): no caching of tokens or private data, no content
 # sniffing, never rendered as a page or framed, HTTPS only once a browser has seen it over HTTPS.
 SECURITY_HEADERS = {
@@ -32,22 +26,6 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
-
-
-def problem(status: int, detail: str, request_id: str, *, title: str | None = None,
-            errors: list | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
-    body = {"title": title or STATUS_TITLES.get(status, "Error"), "status": status, "detail": detail,
-            "request_id": request_id}
-    if errors:
-        body["errors"] = errors
-    body.update(extra or {})
-    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status,
-                    headers={"Content-Type": PROBLEM_TYPE, **(headers or {})})
-
-
-def _from_domain_error(error: DomainError, request_id: str) -> Response:
-    return problem(error.status, error.detail, request_id, title=error.title, errors=error.errors,
-                   headers=error.headers, extra=error.extra)
 
 
 def _normalize(response: Response, request_id: str) -> Response:
@@ -97,10 +75,11 @@ def http_middleware(event, get_response):
         if (event.method, event.context.get("resourcePath")) not in ROUTES:
             response = _method_not_allowed(event.context.get("resourcePath"), request_id)
         else:
+            event.context[REQUEST_ID_KEY] = request_id
             event.context[CALLER_KEY] = _authorize(event, request_id, source_ip)
             response = get_response(event)
     except DomainError as error:
-        response = _from_domain_error(error, request_id)
+        response = from_domain_error(error, request_id)
     except Exception:  # noqa: BLE001 - the last line of defence: log it, answer a clean 500
         logger.exception("unhandled error")
         response = problem(500, "an internal error occurred; quote the request_id when reporting it", request_id)

@@ -57,7 +57,6 @@ class PeopleQuery(ListQuery):
        query=PeopleQuery, response=Page[Person], errors=(400, 401, 403),
        description="Newest first; with `ids`, those users in the order given. Roles and account state are "
                    "not shown here (see /users, admins only).")
-def list_people():
-    params = http.query(bp.current_request, PeopleQuery)
-    return http.respond(users.list_people(params.limit, params.cursor, params.ids))
+def list_people(query: PeopleQuery):
+    return http.respond(users.list_people(query.limit, query.cursor, query.ids))
 

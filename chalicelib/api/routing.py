@@ -1,17 +1,31 @@
-"""The route table: every route is declared here through :func:`route`, with its minimum role in
-one visible place. The middleware authorizes from this table and the OpenAPI document is built
-from it, so a route cannot exist without an access rule or without documentation."""
+"""The route table and the HTTP edge: every route is declared here through :func:`route`, with its
+minimum role in one visible place. The middleware authorizes from this table, the OpenAPI document
+is built from it, and :func:`route` itself parses what the route declares (path ids, the JSON body,
+the query string) and hands the handler typed values, so a route cannot exist without an access
+rule or documentation, and a handler cannot read input its route does not declare."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import inspect
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from chalice import Response
+
+from chalicelib.api import http
+from chalicelib.api.problems import ProtocolErrors, error_response
+from chalicelib.api.schemas import EmptyBody
 
 PUBLIC = "public"
 VIEWER = "viewer"
 DEVELOPER = "developer"
 ADMIN = "admin"
 ACCESS_LEVELS = (PUBLIC, VIEWER, DEVELOPER, ADMIN)
+
+# What a handler may ask for besides the route's path parameters, ``body`` and ``query``.
+CONTEXT_PARAMETERS = ("caller", "request")
 
 
 @dataclass(frozen=True)
@@ -39,34 +53,106 @@ class RouteSpec:
     owner: str = ""
     # The SDK key may also come in ``X-API-Key`` (OFREP's ApiKeyAuth), not only as a Bearer token.
     api_key_header: bool = False
+    # An empty body is read as ``{}`` (a protocol that allows one, such as OFREP).
+    body_optional: bool = False
+    # An action that takes no body: an empty body or ``{}``, anything else is a 400.
+    empty_body: bool = False
+    # How each path parameter is read (``*_id``: a canonical UUID, else a 404).
+    path_params: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
+    # The route's own error shape (see chalicelib.api.problems); None: problem+json.
+    protocol_errors: ProtocolErrors | None = None
 
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {}
+
+
+def _path_parsers(path: str, declared: Mapping[str, Callable[[str], str]]) -> dict[str, Callable[[str], str]]:
+    parsers = {}
+    for name in re.findall(r"{(\w+)}", path):
+        if name in declared:
+            parsers[name] = declared[name]
+        elif name.endswith("_id"):
+            parsers[name] = http.path_id(name.removesuffix("_id").replace("_", " "))
+        else:
+            raise ValueError(f"{path}: say how the path parameter {name} is read (path_params)")
+    if unknown := set(declared) - set(parsers):
+        raise ValueError(f"{path}: path_params {sorted(unknown)} are not parameters of the path")
+    return parsers
+
+
+def _check_handler(view: Callable, spec: RouteSpec, parsers: Mapping[str, Any]) -> set[str]:
+    """The handler takes exactly what the route parses (plus, if it wants, the caller and the
+    request): a body or query the route does not declare cannot be read, nor a declared one ignored."""
+    wanted = set(inspect.signature(view).parameters)
+    parsed = set(parsers) | ({"body"} if spec.body is not None else set()) | ({"query"} if spec.query is not None else set())
+    if missing := parsed - wanted:
+        raise ValueError(f"{view.__name__} must take {sorted(missing)}: its route {spec.path} parses them")
+    if unknown := wanted - parsed - set(CONTEXT_PARAMETERS):
+        raise ValueError(f"{view.__name__} takes {sorted(unknown)}, which its route {spec.path} does not declare")
+    return wanted
+
+
+def _endpoint(blueprint, view: Callable, spec: RouteSpec) -> Callable[..., Response]:
+    parsers = _path_parsers(spec.path, spec.path_params)
+    wanted = _check_handler(view, spec, parsers)
+
+    @functools.wraps(view)
+    def endpoint(**path_values: str) -> Response:
+        request = blueprint.current_request
+        try:
+            arguments: dict[str, Any] = {name: parse(path_values[name]) for name, parse in parsers.items()}
+            if spec.empty_body:
+                http.json_body(request, EmptyBody, optional=True)
+            if spec.body is not None:
+                arguments["body"] = http.json_body(request, spec.body, optional=spec.body_optional)
+            if spec.query is not None:
+                arguments["query"] = http.query(request, spec.query)
+            if "caller" in wanted:
+                arguments["caller"] = http.caller(request)
+            if "request" in wanted:
+                arguments["request"] = request
+            return view(**arguments)
+        except Exception as error:
+            answer = error_response(error, http.request_id(request), protocol_errors=spec.protocol_errors,
+                                    path_params=path_values)
+            if answer is None:
+                raise  # no error of ours: the middleware answers a clean 500
+            return answer
+
+    return endpoint
 
 
 def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_key: bool = False,
           body=None, query=None, response=None, status: int = 200, errors: tuple[int, ...] = (),
           headers: dict | None = None, request_headers: dict | None = None,
           description: str = "", responses: dict | None = None, owner: str = "",
-          api_key_header: bool = False) -> Callable:
+          api_key_header: bool = False, body_optional: bool = False, empty_body: bool = False,
+          path_params: Mapping[str, Callable[[str], str]] | None = None,
+          protocol_errors: ProtocolErrors | None = None) -> Callable:
     if access not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {access}")
     if api_key_header and not sdk_key:
         raise ValueError(f"{path}: X-API-Key carries an SDK key, so the route must accept SDK keys")
     if owner and f"{{{owner}}}" not in path:
         raise ValueError(f"owner {owner} is not a parameter of {path}")
+    if body_optional and body is None or empty_body and body is not None:
+        raise ValueError(f"{path}: body_optional needs a body model; empty_body refuses one")
 
     def register(view: Callable) -> Callable:
         key = (method, path)
         if key in ROUTES:
             raise ValueError(f"route {method} {path} declared twice")
-        ROUTES[key] = RouteSpec(
+        spec = RouteSpec(
             method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
             body=body, query=query, response=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
             responses=responses or {}, owner=owner, api_key_header=api_key_header,
+            body_optional=body_optional, empty_body=empty_body, path_params=dict(path_params or {}),
+            protocol_errors=protocol_errors,
         )
-        return blueprint.route(path, methods=[method])(view)
+        endpoint = _endpoint(blueprint, view, spec)  # refuses a handler that does not fit its route
+        ROUTES[key] = spec
+        return blueprint.route(path, methods=[method])(endpoint)
 
     return register

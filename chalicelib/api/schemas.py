@@ -4,12 +4,11 @@ these same models."""
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.core import clock
+from chalicelib.core import clock, ids
 from chalicelib.core.settings import ENVIRONMENTS
 
 T = TypeVar("T")
@@ -41,13 +40,10 @@ def _timestamp(value: str) -> str:
 
 def parse_id(value: str) -> str:
     """A well-formed UUID, in its canonical lower-case form."""
-    try:
-        parsed = uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        raise ValueError("not a valid id") from None
-    if str(parsed) != value.lower():
+    found = ids.canonical(value)
+    if found is None:
         raise ValueError("not a valid id")
-    return str(parsed)
+    return found
 
 
 # Surrounding whitespace is refused rather than silently stripped, so the document and the server agree.
@@ -66,9 +62,14 @@ SERVER_VALIDATED = "x-server-validated"
 
 # Every model defers building its validator to first use (``defer_build``): a cold start pays
 # only for the models of the route it serves. Response models only document the API (handlers
-# shape their answers as plain dicts), so theirs are built only for /openapi.json.
+# shape their answers as plain dicts, which the tests check against them), so theirs are built
+# only for /openapi.json and the tests.
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+
+
+class EmptyBody(RequestModel):
+    """The body of an action that takes none: empty or ``{}``."""
 
 
 class QueryModel(BaseModel):

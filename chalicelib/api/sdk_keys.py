@@ -8,6 +8,7 @@ from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, route
 from chalicelib.api.schemas import Environment, ListQuery, Name, Page, RequestModel, ResponseModel
 from chalicelib.domain import sdk_keys
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
@@ -34,22 +35,18 @@ class CreateSdkKey(RequestModel):
 
 @route(bp, "/sdk-keys", "GET", access=ADMIN, summary="List SDK keys (never the secret)", query=ListQuery,
        response=Page[SdkKey], errors=(400, 401, 403))
-def list_sdk_keys():
-    params = http.query(bp.current_request, ListQuery)
-    return http.respond(sdk_keys.list_keys(params.limit, params.cursor))
+def list_sdk_keys(query: ListQuery):
+    return http.respond(sdk_keys.list_keys(query.limit, query.cursor))
 
 
 @route(bp, "/sdk-keys", "POST", access=ADMIN, summary="Create an SDK key for one environment", body=CreateSdkKey,
        response=NewSdkKey, status=201, errors=(400, 401, 403, 413))
-def create_sdk_key():
-    request = bp.current_request
-    body = http.json_body(request, CreateSdkKey)
-    return http.respond(sdk_keys.create_key(http.caller(request), body.name, body.environment), 201)
+def create_sdk_key(caller: Caller, body: CreateSdkKey):
+    return http.respond(sdk_keys.create_key(caller, body.name, body.environment), 201)
 
 
 @route(bp, "/sdk-keys/{key_id}", "DELETE", access=ADMIN, summary="Revoke (delete) an SDK key", status=204,
-       errors=(401, 403, 404))
-def delete_sdk_key(key_id):
-    request = bp.current_request
-    sdk_keys.delete_key(http.caller(request), http.path_id(key_id, "SDK key"))
+       errors=(401, 403, 404), path_params={"key_id": http.path_id("SDK key")})
+def delete_sdk_key(caller: Caller, key_id: str):
+    sdk_keys.delete_key(caller, key_id)
     return http.no_content()

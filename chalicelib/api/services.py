@@ -12,6 +12,7 @@ from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import Environment, Id, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.domain import services
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
@@ -172,10 +173,9 @@ class ServiceQuery(ListQuery):
                    "whenever that many match further on: it reads on until then, at most "
                    f"{services.FILTERED_READ_LIMIT} services per request, and only when that bound is hit is a page short "
                    "(or empty) with a `next_cursor` to continue from.")
-def list_services():
-    params = http.query(bp.current_request, ServiceQuery)
-    return http.respond(services.list_services(params.limit, params.cursor, owner_id=params.owner_id,
-                                               lifecycle=params.lifecycle, tag=params.tag, name=params.name))
+def list_services(query: ServiceQuery):
+    return http.respond(services.list_services(query.limit, query.cursor, owner_id=query.owner_id,
+                                               lifecycle=query.lifecycle, tag=query.tag, name=query.name))
 
 
 @route(bp, "/services", "POST", access=DEVELOPER, summary="Register a service (owner: the caller, or for admins "
@@ -183,10 +183,8 @@ def list_services():
        headers={201: {"Location": "The new service: /services/{id}."}}, errors=(400, 401, 403, 409, 413),
        description="The name is unique across the platform (409). A developer passing another `owner_id` gets 403; "
                    "an admin's `owner_id` must name an existing user (400).")
-def create_service():
-    request = bp.current_request
-    body = http.json_body(request, CreateService)
-    service = services.create_service(http.caller(request), body.name, description=body.description,
+def create_service(caller: Caller, body: CreateService):
+    service = services.create_service(caller, body.name, description=body.description,
                                       repository_url=body.repository_url, lifecycle=body.lifecycle, tier=body.tier,
                                       tags=body.tags, owner_id=body.owner_id)
     return http.respond(service, 201, {"Location": f"/services/{service['id']}"})
@@ -194,27 +192,23 @@ def create_service():
 
 @route(bp, "/services/{service_id}", "GET", access=VIEWER, summary="Get a service", response=Service,
        errors=(401, 403, 404))
-def get_service(service_id):
-    return http.respond(services.get_service(http.path_id(service_id, "service")))
+def get_service(service_id: str):
+    return http.respond(services.get_service(service_id))
 
 
 @route(bp, "/services/{service_id}", "PATCH", access=DEVELOPER, summary="Update a service (owner or admin)",
        body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413), owner="service_id",
        description="Partial update. Changing `owner_id` is for admins only. A stale `version`, or a name another "
                    "service has, is a 409 and nothing changes.")
-def update_service(service_id):
-    request = bp.current_request
-    service_id = http.path_id(service_id, "service")
-    body = http.json_body(request, UpdateService)
+def update_service(caller: Caller, service_id: str, body: UpdateService):
     fields = {name: getattr(body, name) for name in body.model_fields_set if name != "version"}
-    return http.respond(services.update_service(http.caller(request), service_id, version=body.version, **fields))
+    return http.respond(services.update_service(caller, service_id, version=body.version, **fields))
 
 
 @route(bp, "/services/{service_id}", "DELETE", access=DEVELOPER, summary="Delete a service (owner or admin)",
        status=204, errors=(401, 403, 404, 409), owner="service_id",
        description="409 while a deployment of the service is active. Its deployments, logs and audit entries stay "
                    "readable; its name becomes free.")
-def delete_service(service_id):
-    request = bp.current_request
-    services.delete_service(http.caller(request), http.path_id(service_id, "service"))
+def delete_service(caller: Caller, service_id: str):
+    services.delete_service(caller, service_id)
     return http.no_content()

@@ -8,6 +8,7 @@ from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, VIEWER, route
 from chalicelib.api.schemas import Email, ListQuery, Name, Page, Password, RequestModel, ResponseModel, Role
 from chalicelib.domain import users
+from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
 
@@ -45,43 +46,34 @@ class UpdateUser(RequestModel):
 
 @route(bp, "/users", "GET", access=ADMIN, summary="List users", query=ListQuery, response=Page[User],
        errors=(400, 401, 403))
-def list_users():
-    params = http.query(bp.current_request, ListQuery)
-    return http.respond(users.list_users(params.limit, params.cursor))
+def list_users(query: ListQuery):
+    return http.respond(users.list_users(query.limit, query.cursor))
 
 
 @route(bp, "/users", "POST", access=ADMIN, summary="Create a user", body=CreateUser, response=User, status=201,
        errors=(400, 401, 403, 409, 413))
-def create_user():
-    request = bp.current_request
-    body = http.json_body(request, CreateUser)
-    user = users.create_user(http.caller(request), body.email, body.name, body.password, body.role)
+def create_user(caller: Caller, body: CreateUser):
+    user = users.create_user(caller, body.email, body.name, body.password, body.role)
     return http.respond(user, 201, {"Location": f"/users/{user['id']}"})
 
 
 @route(bp, "/users/{user_id}", "GET", access=VIEWER, summary="Get a user (admins: any; others: themselves)",
-       response=User, errors=(401, 403, 404))
-def get_user(user_id):
-    request = bp.current_request
-    caller = http.caller(request)
-    if caller.is_admin or caller.id == user_id:
-        user_id = http.path_id(user_id, "user")
+       response=User, errors=(401, 403, 404), path_params={"user_id": str})
+def get_user(caller: Caller, user_id: str):
+    # The id is read by the domain, after the rule that others' ids are not a non-admin's business:
+    # a malformed id is their 403 too, not a 404.
     return http.respond(users.get_user(caller, user_id))
 
 
 @route(bp, "/users/{user_id}", "PATCH", access=ADMIN, summary="Update a user", body=UpdateUser, response=User,
        errors=(400, 401, 403, 404, 409, 413))
-def update_user(user_id):
-    request = bp.current_request
-    user_id = http.path_id(user_id, "user")
-    body = http.json_body(request, UpdateUser)
-    return http.respond(users.update_user(http.caller(request), user_id, name=body.name, role=body.role,
+def update_user(caller: Caller, user_id: str, body: UpdateUser):
+    return http.respond(users.update_user(caller, user_id, name=body.name, role=body.role,
                                           disabled=body.disabled, version=body.version))
 
 
 @route(bp, "/users/{user_id}", "DELETE", access=ADMIN, summary="Delete a user", status=204,
        errors=(401, 403, 404, 409))
-def delete_user(user_id):
-    request = bp.current_request
-    users.delete_user(http.caller(request), http.path_id(user_id, "user"))
+def delete_user(caller: Caller, user_id: str):
+    users.delete_user(caller, user_id)
     return http.no_content()

@@ -1,14 +1,10 @@
-"""Domain errors. Each carries the HTTP status it maps to; the API layer turns them into
-problem+json in one place (``chalicelib.api.middleware``). Domain code raises these and knows
+"""Domain errors: plain exceptions, each with the HTTP status it maps to. The API layer turns them
+into problem+json in one place (``chalicelib.api.problems``). Domain code raises these and knows
 nothing else of HTTP."""
 from __future__ import annotations
 
-from chalice import ChaliceUnhandledError
 
-
-class DomainError(ChaliceUnhandledError):
-    # ChaliceUnhandledError lets the exception travel past Chalice's own view error handling to
-    # our middleware, which is the single place that shapes error responses.
+class DomainError(Exception):
     status = 500
     title = "Internal Server Error"
 
@@ -32,6 +28,10 @@ class ValidationFailed(DomainError):
     @classmethod
     def field(cls, field: str, message: str) -> ValidationFailed:
         return cls([{"field": field, "message": message}])
+
+
+class MalformedBody(ValidationFailed):
+    """The body could not be read as one JSON object (as opposed to an object with a wrong field)."""
 
 
 class Unauthorized(DomainError):

@@ -43,9 +43,6 @@ FAILURE_RATE_WINDOW_HOURS = 24
 INFO_ALERT_HOURS = 24
 MAX_OPEN_PAGES = 10  # open alerts read per job run: 10 Queries of 100 at most
 
-PUBLIC_FIELDS = ("id", "rule", "severity", "status", "message", "opened_at", "resolved_at", "acked_by")
-
-
 def to_dict(record: AlertRecord) -> dict:
     return {
         "id": record.id,

@@ -27,5 +27,3 @@ class Caller:
     def has_role(self, role: str) -> bool:
         return self.is_user and ROLE_RANK[self.role] >= ROLE_RANK[role]
 
-
-ANONYMOUS = Caller(kind="anonymous")

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 from fractions import Fraction
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, ids
 from chalicelib.core.errors import Conflict, DependencyUnavailable, NotFound
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
@@ -155,13 +154,7 @@ def _describe_error(error: Exception) -> str:
 
 def _service_id_or_404(service_id: str) -> str:
     """The canonical form of a service id; anything that is not a UUID names no service."""
-    try:
-        canonical = str(uuid.UUID(service_id))
-    except (ValueError, AttributeError, TypeError):
-        canonical = None
-    if canonical is None or canonical != service_id.lower():
-        raise NotFound(f"service {str(service_id)[:64]!r} not found")
-    return canonical
+    return ids.require(service_id, "service")
 
 
 def _slot_holder(service: ServiceRecord, environment: str) -> str | None:

@@ -1,6 +1,6 @@
 """Flag evaluation: pure functions, no I/O, no clock, no randomness.
 
-The rules, in this order (behaviour.md, "Feature flags"):
+The rules, in this order:
 
 1. not ``enabled``                                   → off, ``FLAG_DISABLED``
 2. ``environments`` not empty and the environment not in it → off, ``ENVIRONMENT_NOT_TARGETED``
@@ -12,7 +12,7 @@ UTF-8 bytes. SHA-256 is the same on every machine and in every process (unlike P
 ``hash()``), its first 64 bits are uniform enough that the modulo bias is below 1e-17, and the
 flag key in the input makes two flags pick independent sets of users. A user is in the rollout
 when ``bucket < percentage``, so raising the percentage never drops a user who was in. Never change
-this function: every user would flip. ``tests/test_flags_evaluation.py`` pins known vectors.
+this function: every user would flip. ``tests/unit/test_flags_evaluation.py`` pins known vectors.
 """
 from __future__ import annotations
 
@@ -48,10 +48,6 @@ class FlagRule:
 class Result:
     enabled: bool
     reason: str
-
-    @property
-    def message(self) -> str:
-        return MESSAGES[self.reason]
 
     def to_dict(self) -> dict:
         return {"enabled": self.enabled, "reason": self.reason, "message": MESSAGES[self.reason]}

@@ -67,22 +67,9 @@ class Context(NamedTuple):
     targeting_key: str | None
 
 
-def parse_context(caller: Caller, body) -> Context:
-    if not isinstance(body, dict):
-        raise OfrepError(400, PARSE_ERROR, "the body must be a JSON object: {\"context\": {...}}")
-    context = body.get("context")
-    if context is None:
-        context = {}
-    if not isinstance(context, dict):
-        raise OfrepError(400, INVALID_CONTEXT, "context must be a JSON object")
-    targeting_key = context.get("targetingKey")
-    if targeting_key is not None and not isinstance(targeting_key, str):
-        raise OfrepError(400, INVALID_CONTEXT, "context.targetingKey must be a string")
-    if targeting_key is not None and len(targeting_key) > MAX_TARGETING_KEY:
-        raise OfrepError(400, INVALID_CONTEXT, f"context.targetingKey is longer than {MAX_TARGETING_KEY} characters")
-    environment = context.get("environment")
-    if environment is not None and not isinstance(environment, str):
-        raise OfrepError(400, INVALID_CONTEXT, "context.environment must be a string")
+def resolve_context(caller: Caller, environment: str | None, targeting_key: str | None) -> Context:
+    """The environment to evaluate in: an SDK key's own, or with a user token the one the context
+    names. (The body's shape is the API's to check: ``chalicelib.api.ofrep``.)"""
     if caller.kind == "sdk_key":
         if environment is not None and environment != caller.environment:
             raise Forbidden(f"this SDK key evaluates in {caller.environment} only")
@@ -118,13 +105,8 @@ def resolve(rule: FlagRule, context: Context) -> dict:
             "metadata": {"reason_code": ours}}
 
 
-def evaluate_flag(caller: Caller, key: str, body) -> dict:
-    """One flag; raises OfrepError (with the key) or Forbidden."""
-    try:
-        context = parse_context(caller, body)
-    except OfrepError as error:
-        error.key = key
-        raise
+def evaluate_flag(context: Context, key: str) -> dict:
+    """One flag; raises OfrepError."""
     rule = cache.snapshot().rules.get(key) if is_valid_key(key) else None
     if rule is None:
         raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key[:128]} not found", key)
@@ -133,10 +115,9 @@ def evaluate_flag(caller: Caller, key: str, body) -> dict:
     return resolved
 
 
-def evaluate_all(caller: Caller, body) -> dict:
+def evaluate_all(context: Context) -> dict:
     """Every flag, sorted by key; a flag that cannot be evaluated for this context is listed as
-    ``{key, errorCode, errorDetails}``. Request-level errors raise OfrepError (no key)."""
-    context = parse_context(caller, body)
+    ``{key, errorCode, errorDetails}``."""
     snapshot = cache.snapshot()
     flags = []
     for key in snapshot.keys:

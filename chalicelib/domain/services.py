@@ -31,8 +31,6 @@ from chalicelib.storage.users import UniqueRecord, UserRecord
 LIFECYCLES = ("experimental", "production", "deprecated")
 # The environment whose active deployment a service reports, in order of preference.
 SLOT_PREFERENCE = ("production", "staging", "development")
-PUBLIC_FIELDS = ("id", "name", "description", "repository_url", "owner_id", "lifecycle", "tier", "tags", "health",
-                 "active_deployment_id", "last_deployment", "environments", "created_at", "updated_at", "version")
 EDITABLE_FIELDS = ("name", "description", "repository_url", "lifecycle", "tier", "tags", "owner_id")
 NULLABLE_FIELDS = ("repository_url", "tier")
 LAST_DEPLOYMENT_FIELDS = ("id", "status", "version", "environment", "finished_at")

@@ -2,7 +2,7 @@
 "never remove the last admin" true even when two admins demote each other at the same moment."""
 from __future__ import annotations
 
-from chalicelib.core import clock, security
+from chalicelib.core import clock, ids, security
 from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.domain import audit
@@ -11,7 +11,6 @@ from chalicelib.storage import base, users
 from chalicelib.storage.base import TransactionCancelled
 from chalicelib.storage.users import ADMIN_COUNTER, CounterRecord, UniqueRecord, UserRecord
 
-PUBLIC_FIELDS = ("id", "email", "name", "role", "disabled", "created_at", "updated_at", "version")
 LAST_ADMIN = "the platform must keep at least one enabled admin"
 
 
@@ -68,6 +67,7 @@ def create_user(caller: Caller, email: str, name: str, password: str, role: str)
 def get_user(caller: Caller, user_id: str) -> dict:
     if not caller.is_admin and caller.id != user_id:
         raise Forbidden("you may only read your own user")
+    user_id = ids.require(user_id, "user")
     record = users.get(user_id)
     if record is None:
         raise NotFound(f"user {user_id} not found")
