@@ -25,6 +25,9 @@ def render_table(report: dict) -> str:
                  f"({row['bare_import_median_s'] * 1000:.0f} | {row['bare_request_median_s'] * 1000:.0f})")
             line("  AWS calls, app | bare", f"{'+'.join(row['app_aws_calls'])} | {'+'.join(row['bare_aws_calls'])}")
         line("  bundle", f"{c['bundle_pyc_files']} .pyc files shipped, {c['runs']} alternated runs per side")
+        w = c["health_without_bytecode"]
+        line("  /health without the bundle's bytecode", f"{w['median_ratio']:.2f} ({w['app_median_s'] * 1000:.0f} ms, "
+                                                       f"{w['runs']} runs; what chalice package alone ships)")
     if "cold_start_venv" in f:
         c = f["cold_start_venv"]
         line("cold start in this virtualenv, /health", f"{c['median_ratio']:.2f} (app {c['app_median_s'] * 1000:.0f} ms"

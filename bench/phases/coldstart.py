@@ -81,9 +81,12 @@ def build_bundles(scratch: Path, log) -> dict[str, Path]:
         else:
             shutil.copy2(source, runtime / name)
     compileall.compile_dir(str(runtime), quiet=1, invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH)
-    for folder in (app, bare, runtime):
+    # For information: the same bundle without its bytecode (what chalice package alone ships).
+    source_only = scratch / "app-without-bytecode"
+    shutil.copytree(app, source_only, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder in (app, bare, runtime, source_only):
         _read_only(folder)
-    return {"app": app, "bare": bare, "runtime": runtime}
+    return {"app": app, "bare": bare, "runtime": runtime, "app_without_bytecode": source_only}
 
 
 def probe(argv: list[str], env: dict, what: str) -> dict:
@@ -115,6 +118,7 @@ def measure_packaged(env: dict, world, config, results, log) -> None:
         shipped = {side: sum(1 for _ in bundles[side].rglob("*.pyc")) for side in ("app", "bare")}
         try:
             runs: dict[str, dict[str, list[dict]]] = {r: {"app": [], "bare": []} for r in REQUESTS}
+            without: list[dict] = []
             log(f"cold start: {config.cold_runs} alternated runs per side and request")
             for run in range(config.cold_runs):
                 for request in REQUESTS:
@@ -123,6 +127,9 @@ def measure_packaged(env: dict, world, config, results, log) -> None:
                     for side in sides:
                         runs[request][side].append(lambda_probe(bundles[side], bundles["runtime"], request, token,
                                                                 probe_env))
+                if run % 2 == 0:  # every other run, next to the pair it follows
+                    without.append(lambda_probe(bundles["app_without_bytecode"], bundles["runtime"], "health", None,
+                                                probe_env))
         finally:
             for folder in bundles.values():
                 _writable(folder)
@@ -143,8 +150,14 @@ def measure_packaged(env: dict, world, config, results, log) -> None:
             "app_aws_calls": app[-1]["aws_calls"], "bare_aws_calls": bare[-1]["aws_calls"],
             "app_modules": app[-1]["modules"], "bare_modules": bare[-1]["modules"],
         }
+    paired = runs["health"]["bare"][::2]
     results.put("cold_start_lambda", {
         "runs": config.cold_runs, "target_ratio": TARGET_RATIO, "per_request": figures,
+        "health_without_bytecode": {
+            "runs": len(without), "app_median_s": round(median(r["total_s"] for r in without), 4),
+            "median_ratio": round(median([a["total_s"] / b["total_s"] for a, b in zip(without, paired, strict=True)]), 3),
+            "note": "GET /health with the bundle as chalice package alone ships it (no .pyc), against the bare run of "
+                    "the same round; for information"},
         "meets_target": all(row["meets_target"] for row in figures.values()),
         "bundle_pyc_files": shipped["app"], "pyc_files_written_by_the_runs": written,
         "interpreter": f"{_interpreter()} -I -S -B",
