@@ -49,6 +49,7 @@ def _seed_time(i: int) -> tuple[str, str]:
 def seeders(scale_service_id: str, scale_deployment_id: str) -> dict[str, Seeder]:
     from chalicelib.core import clock
     from chalicelib.domain import audit, logs
+    from chalicelib.storage import audit as audit_store
     from chalicelib.storage.alerts import AlertRecord
     from chalicelib.storage.flags import FlagRecord
     from chalicelib.storage.sdk_keys import SdkKeyRecord
@@ -87,7 +88,7 @@ def seeders(scale_service_id: str, scale_deployment_id: str) -> dict[str, Seeder
 
     return {
         "users": Seeder("users", user),
-        "audit": Seeder("audit", lambda i: audit.entry(caller, "user.update", str(uuid.uuid4()))),
+        "audit": Seeder("audit", lambda i: audit_store.new_entry(audit.entry(caller, "user.update", str(uuid.uuid4())))),
         "services": Seeder("services", service),
         "deployments": Seeder("deployments", lambda i: seed_deployment(scale_service_id, f"s{i}", save=False)),
         "logs": Seeder("logs", log_line),

@@ -29,8 +29,7 @@ from chalicelib.observability import logger
 from chalicelib.storage import alerts as store
 from chalicelib.storage import base
 from chalicelib.storage import metrics as counters
-from chalicelib.storage.alerts import OPEN, RESOLVED, AlertRecord
-from chalicelib.storage.users import UniqueRecord
+from chalicelib.storage.alerts import OPEN, RESOLVED
 
 FAILURE_RATE = "deployment_failure_rate"
 SERVICE_REGISTERED = "service_registered"
@@ -43,7 +42,8 @@ FAILURE_RATE_WINDOW_HOURS = 24
 INFO_ALERT_HOURS = 24
 MAX_OPEN_PAGES = 10  # open alerts read per job run: 10 Queries of 100 at most
 
-def to_dict(record: AlertRecord) -> dict:
+
+def to_dict(record) -> dict:
     return {
         "id": record.id,
         "rule": record.rule,
@@ -59,32 +59,24 @@ def to_dict(record: AlertRecord) -> dict:
     }
 
 
-def _new_alert(rule: str, subject: str, severity: str, message: str) -> AlertRecord:
-    now = clock.now_iso()
-    alert_id = clock.new_id()
-    return AlertRecord(alert_id, rule=rule, subject=subject, severity=severity, status=OPEN, message=message,
-                       opened_at=now, version=1, sort_key=clock.sort_key(now, alert_id))
+def _new_alert(rule: str, subject: str, severity: str, message: str):
+    return store.new_alert(clock.new_id(), rule=rule, subject=subject, severity=severity, message=message,
+                           now=clock.now_iso())
 
 
-def _add_open(transaction, record: AlertRecord) -> None:
-    transaction.save(record, condition=AlertRecord.id.does_not_exist(), label="alert")
-    transaction.save(UniqueRecord(store.guard_key(record.rule, record.subject), owner_id=record.id),
-                     condition=UniqueRecord.pk.does_not_exist(), label="alert-guard")
-
-
-def service_registered(transaction, service_id: str, service_name: str) -> AlertRecord:
+def service_registered(transaction, service_id: str, service_name: str):
     """Add an info alert "service registered" to the transaction that registers the service."""
     record = _new_alert(SERVICE_REGISTERED, service_id, INFO, f"service {service_name} was registered")
-    _add_open(transaction, record)
+    store.add_open(transaction, record)
     return record
 
 
-def open_alert(rule: str, subject: str, severity: str, message: str) -> AlertRecord | None:
+def open_alert(rule: str, subject: str, severity: str, message: str):
     """Open an alert unless one is already open for this rule and subject (then None)."""
     record = _new_alert(rule, subject, severity, message)
     try:
         with base.transaction() as transaction:
-            _add_open(transaction, record)
+            store.add_open(transaction, record)
     except base.TransactionCancelled as cancelled:
         if "alert-guard" in cancelled.failed:
             return None
@@ -93,19 +85,15 @@ def open_alert(rule: str, subject: str, severity: str, message: str) -> AlertRec
     return record
 
 
-def resolve(rule: str, subject: str) -> AlertRecord | None:
+def resolve(rule: str, subject: str):
     """Resolve the open alert of this rule and subject, if any; returns it."""
-    guard, record = store.open_alert_for(rule, subject)
-    if guard is None:
+    claimed_by, record = store.open_alert_for(rule, subject)
+    if claimed_by is None:
         return None
     now = clock.now_iso()
     try:
         with base.transaction() as transaction:
-            transaction.delete(guard, condition=UniqueRecord.owner_id == guard.owner_id, label="alert-guard")
-            if record is not None and record.status == OPEN:
-                transaction.update(record, actions=[AlertRecord.status.set(RESOLVED), AlertRecord.resolved_at.set(now),
-                                                    AlertRecord.version.add(1)],
-                                   condition=AlertRecord.status == OPEN, label="alert")
+            store.resolve(transaction, rule, subject, claimed_by, record, now)
     except base.TransactionCancelled:
         return None  # resolved concurrently
     if record is None:
@@ -138,8 +126,8 @@ def _check_failure_rate(moment: datetime, report: dict) -> None:
         report["resolved"].append(FAILURE_RATE)
 
 
-def _open_alerts() -> list[AlertRecord]:
-    found: list[AlertRecord] = []
+def _open_alerts() -> list:
+    found: list = []
     start_key = None
     for _ in range(MAX_OPEN_PAGES):
         page = store.list_page(100, start_key, status=OPEN)
@@ -150,7 +138,7 @@ def _open_alerts() -> list[AlertRecord]:
     return found
 
 
-def _expire_info_alerts(open_alerts: list[AlertRecord], moment: datetime, report: dict) -> None:
+def _expire_info_alerts(open_alerts: list, moment: datetime, report: dict) -> None:
     cutoff = clock.iso(moment - timedelta(hours=INFO_ALERT_HOURS))
     for record in open_alerts:
         if record.rule == SERVICE_REGISTERED and record.opened_at <= cutoff:
@@ -158,7 +146,7 @@ def _expire_info_alerts(open_alerts: list[AlertRecord], moment: datetime, report
                 report["resolved"].append(f"{record.rule}:{record.subject}")
 
 
-def _publish(record: AlertRecord, topic_arn: str) -> None:
+def _publish(record, topic_arn: str) -> None:
     body = {k: v for k, v in to_dict(record).items() if k != "version"}
     subject = f"[{record.severity.upper()}] IDP alert: {record.rule}"[:100]
     aws.client("sns").publish(TopicArn=topic_arn, Subject=subject, Message=json.dumps(body),
@@ -166,7 +154,7 @@ def _publish(record: AlertRecord, topic_arn: str) -> None:
                                                  "rule": {"DataType": "String", "StringValue": record.rule}})
 
 
-def _notify_new(open_alerts: list[AlertRecord], report: dict) -> None:
+def _notify_new(open_alerts: list, report: dict) -> None:
     topic_arn = get_settings().alerts_topic_arn
     if topic_arn is None:
         return
@@ -175,8 +163,8 @@ def _notify_new(open_alerts: list[AlertRecord], report: dict) -> None:
             continue
         try:
             _publish(record, topic_arn)
-            record.update(actions=[AlertRecord.notified_at.set(clock.now_iso())],
-                          condition=AlertRecord.notified_at.does_not_exist())
+            if not store.mark_notified(record, clock.now_iso()):
+                continue  # published by a concurrent run meanwhile
         except Exception as error:  # noqa: BLE001 - try again on the next run
             logger.warning("alert not published", extra={"alert_id": record.id, "error": type(error).__name__})
             continue
@@ -201,8 +189,8 @@ def list_alerts(status: str | None, limit: int, cursor: str | None) -> dict:
 
 
 def acknowledge(caller: Caller, alert_id: str) -> dict:
-    """Record who acknowledged the alert (once: acknowledging again changes nothing)."""
-    for _attempt in range(3):
+    """Note who acknowledged the alert (once: acknowledging again changes nothing)."""
+    def attempt() -> dict:
         record = store.get(alert_id)
         if record is None:
             raise NotFound(f"alert {alert_id} not found")
@@ -211,13 +199,13 @@ def acknowledge(caller: Caller, alert_id: str) -> dict:
         before = to_dict(record)
         now = clock.now_iso()
         after = {**before, "acked_by": caller.id, "acked_at": now, "version": before["version"] + 1}
-        try:
-            with base.transaction() as transaction:
-                transaction.update(record, actions=[AlertRecord.acked_by.set(caller.id), AlertRecord.acked_at.set(now),
-                                                    AlertRecord.version.add(1)],
-                                   condition=AlertRecord.version == record.version, label="alert")
-                transaction.save(audit.entry(caller, "alert.ack", alert_id, audit.diff(before, after, ["acked_by"])))
-        except base.TransactionCancelled:
-            continue  # changed meanwhile (resolved, acknowledged): read it again
+        with base.transaction() as transaction:
+            store.acknowledge(transaction, record, caller.id, now)
+            audit.record(transaction, caller, "alert.ack", alert_id, audit.diff(before, after, ["acked_by"]))
         return after
-    raise Conflict(f"alert {alert_id} keeps changing; try again")
+
+    try:
+        # Changed meanwhile (resolved, acknowledged): read it again.
+        return base.with_retries(attempt, when=lambda cancelled: True)
+    except base.TransactionCancelled:
+        raise Conflict(f"alert {alert_id} keeps changing; try again") from None

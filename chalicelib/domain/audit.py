@@ -11,7 +11,6 @@ from chalicelib.core.errors import Forbidden, ValidationFailed
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.domain.caller import Caller
 from chalicelib.storage import audit as store
-from chalicelib.storage.audit import AuditRecord
 from chalicelib.storage.base import FILTERED_READ_LIMIT as FILTERED_READ_LIMIT  # re-exported: the API documents it
 
 ACTIONS = (
@@ -49,28 +48,31 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None,
 
 
 def entry(caller: Caller, action: str, resource_id: str | None, changes: dict | None = None, *,
-          actor_id: str | None = ..., actor_email: str | None = ...) -> AuditRecord:
-    """A new audit item for ``action`` by ``caller`` (the actor may be overridden, e.g. a login)."""
+          actor_id: str | None = ..., actor_email: str | None = ...) -> dict:
+    """A new audit entry for ``action`` by ``caller`` (the actor may be overridden, e.g. a login)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action}")
-    entry_id = clock.new_id()
-    timestamp = clock.now_iso()
-    return AuditRecord(
-        entry_id,
-        timestamp=timestamp,
-        actor_id=caller.id if actor_id is ... else actor_id,
-        actor_email=caller.email if actor_email is ... else actor_email,
-        action=action,
-        resource_type=resource_type_of(action),
-        resource_id=resource_id,
-        changes=changes or {},
-        request_id=caller.request_id,
-        source_ip=caller.source_ip,
-        sort_key=clock.sort_key(timestamp, entry_id),
-    )
+    return {
+        "id": clock.new_id(),
+        "timestamp": clock.now_iso(),
+        "actor_id": caller.id if actor_id is ... else actor_id,
+        "actor_email": caller.email if actor_email is ... else actor_email,
+        "action": action,
+        "resource_type": resource_type_of(action),
+        "resource_id": resource_id,
+        "changes": changes or {},
+        "request_id": caller.request_id,
+        "source_ip": caller.source_ip,
+    }
 
 
-def to_dict(record: AuditRecord) -> dict:
+def record(transaction, caller: Caller, action: str, resource_id: str | None, changes: dict | None = None,
+           **actor) -> None:
+    """Add the audit entry of a change to the transaction that makes the change."""
+    store.add(transaction, entry(caller, action, resource_id, changes, **actor))
+
+
+def to_dict(record) -> dict:
     return {
         "id": record.id,
         "timestamp": record.timestamp,
@@ -111,17 +113,8 @@ def list_entries(caller: Caller, filters: AuditFilter, limit: int, cursor: str |
             return {"items": [], "next_cursor": None}
         resource_type = None  # implied by the action
 
-    range_condition = None
-    low, high = filters.since, (filters.until + "~") if filters.until else None
-    if low and high:
-        range_condition = AuditRecord.sort_key.between(low, high)
-    elif low:
-        range_condition = AuditRecord.sort_key >= low
-    elif high:
-        range_condition = AuditRecord.sort_key <= high
-
     scope = f"audit|{caller.id if not caller.is_admin else '*'}|{actor_id}|{filters}"
     page = store.query(actor_id=actor_id, action=filters.action, resource_type=resource_type,
-                       resource_id=filters.resource_id, range_condition=range_condition, limit=limit,
+                       resource_id=filters.resource_id, since=filters.since, until=filters.until, limit=limit,
                        start_key=decode_cursor(scope, cursor))
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}

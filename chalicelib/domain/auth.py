@@ -10,8 +10,7 @@ from chalicelib.core.settings import get_settings
 from chalicelib.domain import audit, metrics
 from chalicelib.domain.caller import Caller
 from chalicelib.domain.users import user_to_dict
-from chalicelib.storage import base, sdk_keys, users
-from chalicelib.storage.users import CounterRecord, UserRecord
+from chalicelib.storage import base, counters, sdk_keys, users
 
 INVALID_CREDENTIALS = "invalid email or password"
 
@@ -47,7 +46,7 @@ def _throttle_key(email: str) -> str:
     return f"login-failures#{email}"
 
 
-def _throttled_for(counter: CounterRecord | None) -> int:
+def _throttled_for(counter) -> int:
     """Seconds until the email of this failure counter may try again (0 when it may try now)."""
     settings = get_settings()
     if counter is None or counter.window_start is None:
@@ -59,27 +58,29 @@ def _throttled_for(counter: CounterRecord | None) -> int:
     return 0
 
 
-def _record_failure(transaction, email: str, counter: CounterRecord | None) -> None:
+def starts_new_window(window_start: int | None, now: int, window_seconds: int) -> bool:
+    """A failure opens a new throttle window when there is none yet or the last one has ended."""
+    return window_start is None or window_start + window_seconds <= now
+
+
+def _record_failure(transaction, email: str, counter) -> None:
     """Count a failure on ``counter`` as read (the write is conditioned on its window, so a counter
     that moved meanwhile cancels the transaction and the caller reads it again)."""
     settings = get_settings()
     now = clock.epoch()
-    if counter is None or counter.window_start is None or counter.window_start + settings.login_window_seconds <= now:
-        record = CounterRecord(_throttle_key(email), count=1, window_start=now,
-                               expires_at=now + settings.login_window_seconds + 60)
-        if counter is None:
-            transaction.save(record, condition=CounterRecord.pk.does_not_exist())
-        else:
-            transaction.save(record, condition=CounterRecord.window_start == counter.window_start)
+    window_start = counter.window_start if counter is not None else None
+    if starts_new_window(window_start, now, settings.login_window_seconds):
+        counters.start_window(transaction, _throttle_key(email), previous_start=window_start,
+                              exists=counter is not None, now=now,
+                              expires_at=now + settings.login_window_seconds + 60)
     else:
-        transaction.update(counter, actions=[CounterRecord.count.add(1)],
-                           condition=CounterRecord.window_start == counter.window_start)
+        counters.count_in_window(transaction, _throttle_key(email), window_start)
 
 
 def login(email: str, password: str, caller: Caller) -> dict:
     email_typed = email
     email = email.strip().lower()
-    counter = users.get_counter(_throttle_key(email))
+    counter = counters.get(_throttle_key(email))
     retry_after = _throttled_for(counter)
     if retry_after:
         # Throttled: no bcrypt work and no audit entry, as the contract says.
@@ -88,38 +89,33 @@ def login(email: str, password: str, caller: Caller) -> dict:
     password_ok = security.verify_password(password, user.password_hash if user else None)
     if user is not None and password_ok and not user.disabled:
         token, expires_in = security.issue_token(user.id, user.role, user.token_generation)
-        for attempt in range(3):  # the day counter is shared: a concurrent transaction may conflict on it
-            try:
-                with base.transaction() as transaction:
-                    transaction.delete(CounterRecord(_throttle_key(email)))
-                    transaction.save(audit.entry(caller, "auth.login", user.id, actor_id=user.id,
-                                                 actor_email=user.email))
-                    metrics.bump_daily(transaction, "logins_succeeded")
-                break
-            except base.TransactionCancelled:
-                if attempt == 2:
-                    raise
+        # The day counter is shared: a concurrent transaction on it is retried by the transaction itself.
+        with base.transaction() as transaction:
+            counters.clear(transaction, _throttle_key(email))
+            audit.record(transaction, caller, "auth.login", user.id, actor_id=user.id, actor_email=user.email)
+            metrics.bump_daily(transaction, "logins_succeeded")
         metrics.count(metrics.LOGIN_SUCCEEDED)
         return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "user": user_to_dict(user)}
 
-    for attempt in range(3):  # a concurrent failure may move the window under us: re-read and retry
-        if attempt > 0:
-            counter = users.get_counter(_throttle_key(email))
-        try:
-            with base.transaction() as transaction:
-                _record_failure(transaction, email, counter)
-                transaction.save(audit.entry(caller, "auth.login_failed", user.id if user else None,
-                                             actor_id=None, actor_email=email_typed))
-                metrics.bump_daily(transaction, "logins_failed")
-            break
-        except base.TransactionCancelled:
-            if attempt == 2:
-                raise
+    first_try = True
+
+    def count_failure() -> None:
+        nonlocal first_try
+        current = counter if first_try else counters.get(_throttle_key(email))
+        first_try = False
+        with base.transaction() as transaction:
+            _record_failure(transaction, email, current)
+            audit.record(transaction, caller, "auth.login_failed", user.id if user else None,
+                         actor_id=None, actor_email=email_typed)
+            metrics.bump_daily(transaction, "logins_failed")
+
+    # A concurrent failure may move the window under us: read it again and retry.
+    base.with_retries(count_failure, when=lambda cancelled: True)
     metrics.count(metrics.LOGIN_FAILED)
     raise Unauthorized(INVALID_CREDENTIALS)
 
 
-def _load_user(user_id: str) -> UserRecord | None:
+def _load_user(user_id: str):
     return users.get(user_id)
 
 
@@ -188,17 +184,8 @@ def change_password(caller: Caller, current_password: str, new_password: str) ->
         raise ValidationFailed.field("current_password", "current password is wrong")
     now = clock.now_iso()
     with base.transaction() as transaction:
-        transaction.update(
-            user,
-            actions=[
-                UserRecord.password_hash.set(security.hash_password(new_password)),
-                UserRecord.token_generation.add(1),  # ends every earlier token
-                UserRecord.updated_at.set(now),
-                UserRecord.version.add(1),
-            ],
-            condition=UserRecord.version == user.version,
-        )
+        users.set_password(transaction, user, security.hash_password(new_password), now)
         # The change is recorded without its values: secrets never reach the audit trail.
-        transaction.save(audit.entry(caller, "auth.password_change", user.id,
-                                     {"password": {"from": "[redacted]", "to": "[redacted]"}}))
+        audit.record(transaction, caller, "auth.password_change", user.id,
+                     {"password": {"from": "[redacted]", "to": "[redacted]"}})
     credential_cache.clear()

@@ -17,7 +17,6 @@ import math
 from fractions import Fraction
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock, ids
 from chalicelib.core.errors import Conflict, DependencyUnavailable, NotFound
@@ -29,9 +28,8 @@ from chalicelib.domain.logs import LogLine
 from chalicelib.observability import logger
 from chalicelib.storage import base, services
 from chalicelib.storage import deployments as store
+from chalicelib.storage import logs as log_store
 from chalicelib.storage.base import TransactionCancelled
-from chalicelib.storage.deployments import DeploymentRecord, StepMap
-from chalicelib.storage.services import ServiceRecord
 
 # The EMF metric of a deployment finished by the API or a backstop (the state machine's own outcomes
 # are published from the hour counters by the alert job: it has no Lambda to print them).
@@ -64,7 +62,7 @@ def _time(value: str | None) -> str | None:
         return value
 
 
-def to_dict(record: DeploymentRecord) -> dict:
+def to_dict(record) -> dict:
     return {
         "id": record.id,
         "service_id": record.service_id,
@@ -117,7 +115,7 @@ def step_seconds(scale: float) -> list[int]:
     return [end - start for start, end in zip(boundaries, boundaries[1:], strict=False)]
 
 
-def execution_input(record: DeploymentRecord) -> dict:
+def execution_input(record) -> dict:
     """What the state machine needs: the deployment, the settings of this run, and the steps
     (each naming the next one, which it hands over to; the last decides the outcome)."""
     settings = get_settings()
@@ -157,14 +155,11 @@ def _service_id_or_404(service_id: str) -> str:
     return ids.require(service_id, "service")
 
 
-def _slot_holder(service: ServiceRecord, environment: str) -> str | None:
-    slots = service.active_slots
-    if hasattr(slots, "as_dict"):
-        slots = slots.as_dict()
-    return (slots or {}).get(environment)
+def _slot_holder(service, environment: str) -> str | None:
+    return services.active_slots(service).get(environment)
 
 
-def _free_stale_slot(service: ServiceRecord, environment: str) -> None:
+def _free_stale_slot(service, environment: str) -> None:
     """409 while another deployment of this service and environment is PENDING or RUNNING.
     A slot still held by a finished deployment (its release failed) is freed here, so a lost
     release never blocks an environment for good."""
@@ -175,13 +170,10 @@ def _free_stale_slot(service: ServiceRecord, environment: str) -> None:
     if deployment is not None and deployment.status in ACTIVE:
         raise Conflict(f"service {service.id} already has an active deployment in {environment}: {holder}",
                        extra={"active_deployment_id": holder})
-    slot = ServiceRecord.active_slots[environment]
-    try:
-        service.update(actions=[slot.remove()], condition=slot == holder)
+    # When someone else moved it meanwhile, the claim that follows decides.
+    if services.release_slot_of(service.id, environment, holder):
         logger.warning("freed a slot held by a finished deployment", extra={"service_id": service.id,
                                                                              "deployment_id": holder})
-    except UpdateError:  # someone else moved it meanwhile: the claim below decides
-        pass
 
 
 def _create(caller: Caller, service_id: str, version: str, environment: str, *, action: str,
@@ -193,42 +185,45 @@ def _create(caller: Caller, service_id: str, version: str, environment: str, *, 
     then claimed again once)."""
     service_id = _service_id_or_404(service_id)
     machine = get_settings().state_machine_arn
-    slot = ServiceRecord.active_slots[environment]
     freed = False
-    while True:
+
+    def attempt():
         now = clock.now_iso()
         deployment_id = clock.new_id()
-        record = DeploymentRecord(
-            deployment_id, service_id=service_id, version=version, environment=environment, status="PENDING",
-            triggered_by=caller.id, steps=[StepMap(name=name, status="pending") for name in STEP_NAMES],
-            rollback_of=rollback_of, execution_arn=store.execution_arn_for(machine, deployment_id) if machine else None,
-            created_at=now, service_env=store.service_env(service_id, environment),
-            sort_key=clock.sort_key(now, deployment_id))
+        record = store.new_deployment(
+            deployment_id, service_id=service_id, version=version, environment=environment, triggered_by=caller.id,
+            step_names=STEP_NAMES, rollback_of=rollback_of,
+            execution_arn=store.execution_arn_for(machine, deployment_id) if machine else None, now=now)
         created = to_dict(record)
-        try:
-            with base.transaction() as transaction:
-                transaction.save(record, condition=DeploymentRecord.id.does_not_exist())
-                transaction.update(ServiceRecord(service_id), actions=[slot.set(deployment_id)],
-                                   condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
-                transaction.save(audit.entry(caller, action, deployment_id, audit.diff(None, created, AUDITED_FIELDS)))
-                metrics.bump_daily(transaction, "deployments_triggered")
-        except TransactionCancelled as cancelled:
-            if "slot" not in cancelled.failed:
-                raise
-            service = services.get(service_id)
-            if service is None:
-                raise NotFound(f"service {service_id} not found") from None
-            if freed:
-                raise Conflict(f"service {service_id} already has an active deployment in {environment}") from None
-            _free_stale_slot(service, environment)  # 409 while its holder is active
-            freed = True
-            continue
-        metrics.count(metrics.DEPLOYMENT_TRIGGERED)
-        _start(record)
-        return created
+        with base.transaction() as transaction:
+            store.add(transaction, record)
+            services.claim_slot(transaction, service_id, environment, deployment_id)
+            audit.record(transaction, caller, action, deployment_id, audit.diff(None, created, AUDITED_FIELDS))
+            metrics.bump_daily(transaction, "deployments_triggered")
+        return record, created
+
+    def claim_refused(cancelled: TransactionCancelled) -> bool:
+        nonlocal freed
+        if cancelled.conflict:
+            return True
+        if "slot" not in cancelled.failed:
+            return False
+        service = services.get(service_id)
+        if service is None:
+            raise NotFound(f"service {service_id} not found") from None
+        if freed:
+            raise Conflict(f"service {service_id} already has an active deployment in {environment}") from None
+        _free_stale_slot(service, environment)  # 409 while its holder is active
+        freed = True
+        return True
+
+    record, created = base.with_retries(attempt, when=claim_refused)
+    metrics.count(metrics.DEPLOYMENT_TRIGGERED)
+    _start(record)
+    return created
 
 
-def _start(record: DeploymentRecord) -> None:
+def _start(record) -> None:
     """Start the execution (named after the deployment, so a repeated start is the same one).
     If it cannot start, the deployment ends FAILED with the reason and the slot is released."""
     machine = get_settings().state_machine_arn
@@ -291,8 +286,22 @@ def trigger(caller: Caller, service_id: str, version: str, environment: str, *, 
 # --- finishing from Python -------------------------------------------------------------------
 
 
+def settled_steps(steps: list[str], status: str) -> list[tuple[int, str, bool]]:
+    """How a deployment ending as ``status`` settles its steps (given by status, in order): the
+    running one fails on FAILED and is skipped otherwise, and finishes now; pending ones are
+    skipped (they never started, so they get no finish time); finished ones stay. As
+    (index, new status, finishes now)."""
+    settled = []
+    for index, step_status in enumerate(steps):
+        if step_status == "running":
+            settled.append((index, "failed" if status == "FAILED" else "skipped", True))
+        elif step_status == "pending":
+            settled.append((index, "skipped", False))
+    return settled
+
+
 def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller | None = None,
-           action: str | None = None, record: DeploymentRecord | None = None) -> DeploymentRecord | None:
+           action: str | None = None, record=None):
     """End a PENDING or RUNNING deployment as ``status`` (FAILED or CANCELLED) in one
     transaction: the deployment with its steps settled (not succeeded → skipped; on FAILED the
     running one → failed, with its times) and, on CANCELLED, ``cancelled_by``; its log line (ERROR
@@ -304,64 +313,64 @@ def finish(deployment_id: str, status: str, error: str | None, *, caller: Caller
 
     ``record``: the deployment as the caller just read it (saves reading it again). The first try
     takes the service's slot to be held by this deployment (an active deployment holds its slot;
-    the condition checks it); any refusal re-reads the deployment and the service and tries again."""
-    for attempt in range(5):  # the state machine may move a step meanwhile: re-read and try again
-        if record is None or attempt > 0:
-            record = store.get(deployment_id, consistent=True)
-        if record is None or record.status not in ACTIVE:
+    the condition checks it); any refusal re-reads the deployment and the service and tries again
+    (the state machine may move a step meanwhile)."""
+    cancelled_by = caller.id if status == "CANCELLED" and caller is not None else None
+    stored_error = error[:2000] if error is not None else None
+    first_try = True
+
+    def attempt():
+        nonlocal first_try
+        current = record if first_try and record is not None else store.get(deployment_id, consistent=True)
+        if current is None or current.status not in ACTIVE:
             return None
         now = clock.now_iso()
-        before = to_dict(record)
-        actions = [DeploymentRecord.status.set(status), DeploymentRecord.finished_at.set(now),
-                   DeploymentRecord.status_env.set(store.status_env(status, record.environment))]
-        if error is not None:
-            actions.append(DeploymentRecord.error.set(error[:2000]))
-        cancelled_by = caller.id if status == "CANCELLED" and caller is not None else None
-        if cancelled_by is not None:
-            actions.append(DeploymentRecord.cancelled_by.set(cancelled_by))
-        condition = DeploymentRecord.status == record.status
-        settled = []
-        for index, step in enumerate(record.steps or []):
-            path = DeploymentRecord.steps[index]
-            condition &= path.status == step.status
-            if step.status == "running":
-                settled.append((step, "failed" if status == "FAILED" else "skipped", now))
-                actions += [path.status.set(settled[-1][1]), path.finished_at.set(now)]
-            elif step.status == "pending":
-                settled.append((step, "skipped", step.finished_at))
-                actions.append(path.status.set("skipped"))
-        if attempt == 0:
-            service, holds_slot = ServiceRecord(record.service_id), True
+        before = to_dict(current)
+        steps = settled_steps([step.status for step in current.steps or []], status)
+        if first_try:
+            service_known, holds_slot = True, True
         else:
-            service = services.get(record.service_id)
-            holds_slot = service is not None and _slot_holder(service, record.environment) == record.id
-        try:
-            with base.transaction() as transaction:
-                transaction.update(record, actions=actions, condition=condition, label="deployment")
-                transaction.save(_finish_line(record, status, error, caller, now))
-                if service is not None:
-                    _record_on_service(transaction, service, record, status, now, holds_slot)
-                # The same day and hour counters the state machine bumps when it finishes a deployment.
-                metrics.bump_daily(transaction, f"deployments_{status.lower()}", hourly=True)
-                if caller is not None and action is not None:
-                    transaction.save(audit.entry(caller, action, record.id,
-                                                 audit.diff(before, {**before, "status": status}, ["status"])))
-        except TransactionCancelled:
-            continue
-        # Committed, conditioned on what was read: the stored deployment is now exactly this.
-        record.status, record.finished_at = status, now
-        record.status_env = store.status_env(status, record.environment)
-        record.cancelled_by = cancelled_by or record.cancelled_by
-        if error is not None:
-            record.error = error[:2000]
-        for step, step_status, finished_at in settled:
-            step.status, step.finished_at = step_status, finished_at
-        metrics.count(FINISHED_EVENTS[status])
-        return record
-    raise Conflict(f"deployment {deployment_id} kept changing; try again")
+            service = services.get(current.service_id)
+            service_known = service is not None
+            holds_slot = service_known and _slot_holder(service, current.environment) == current.id
+        first_try = False
+        last = {"id": current.id, "status": status, "version": current.version, "environment": current.environment,
+                "finished_at": now}
+        with base.transaction() as transaction:
+            store.settle(transaction, current, status, now, error=stored_error, cancelled_by=cancelled_by, steps=steps)
+            log_store.add(transaction, _finish_line(current, status, error, caller, now))
+            if service_known:
+                services.record_finish(transaction, current.service_id, last, degraded=status == "FAILED",
+                                       holds_slot=holds_slot)
+            # The same day and hour counters the state machine bumps when it finishes a deployment.
+            metrics.bump_daily(transaction, f"deployments_{status.lower()}", hourly=True)
+            if caller is not None and action is not None:
+                audit.record(transaction, caller, action, current.id,
+                             audit.diff(before, {**before, "status": status}, ["status"]))
+        return current, steps, now
+
+    try:
+        done = base.with_retries(attempt, when=lambda cancelled: True)
+    except TransactionCancelled:
+        raise Conflict(f"deployment {deployment_id} kept changing; try again") from None
+    if done is None:
+        return None
+    finished, steps, now = done
+    # Committed, conditioned on what was read: the stored deployment is now exactly this.
+    finished.status, finished.finished_at = status, now
+    finished.status_env = store.status_env(status, finished.environment)
+    finished.cancelled_by = cancelled_by or finished.cancelled_by
+    if stored_error is not None:
+        finished.error = stored_error
+    for index, step_status, finishes_now in steps:
+        finished.steps[index].status = step_status
+        if finishes_now:
+            finished.steps[index].finished_at = now
+    metrics.count(FINISHED_EVENTS[status])
+    return finished
 
 
-def _finish_line(record: DeploymentRecord, status: str, error: str | None, caller: Caller | None, now: str):
+def _finish_line(record, status: str, error: str | None, caller: Caller | None, now: str):
     """The log line of a deployment finished from Python, written in the transaction that finishes it."""
     if status == "CANCELLED":
         who = (caller.email or caller.id) if caller is not None else "the platform"
@@ -371,25 +380,6 @@ def _finish_line(record: DeploymentRecord, status: str, error: str | None, calle
         line = LogLine(record.service_id, "ERROR", f"Deployment failed: {error or status}", record.id, timestamp=now,
                        metadata={"status": status})
     return logs.new_record(line)
-
-
-def _record_on_service(transaction, service: ServiceRecord, record: DeploymentRecord, status: str, now: str,
-                       holds_slot: bool) -> None:
-    # Not updated_at or version: the service's own fields do not change (and a concurrent PATCH of
-    # them must not fail because a deployment finished). The same fields the state machine writes.
-    last = {"id": record.id, "status": status, "version": record.version, "environment": record.environment,
-            "finished_at": now}
-    actions = [ServiceRecord.last_deployment.set(last),
-               services.environment_last_deployment(record.environment).set(last)]
-    if status == "FAILED":
-        actions += [ServiceRecord.health.set("degraded"), services.environment_health(record.environment).set("degraded")]
-    slot = ServiceRecord.active_slots[record.environment]
-    if holds_slot:
-        actions.append(slot.remove())
-        condition = slot == record.id
-    else:
-        condition = ServiceRecord.id.exists() & ((slot != record.id) | slot.does_not_exist())
-    transaction.update(service, actions=actions, condition=condition, label="service")
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -420,11 +410,16 @@ def list_for_service(service_id: str, *, limit: int, cursor: str | None) -> dict
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 
-def list_logs(deployment_id: str, *, limit: int, cursor: str | None) -> dict:
-    """A deployment's lines, oldest first; whether the deployment exists is asked only when the
-    first page is empty (a deployment with lines costs one call)."""
-    scope = f"deployment-logs|{deployment_id}"
-    page = store.log_page(deployment_id, limit=limit, start_key=decode_cursor(scope, cursor))
+def list_logs(deployment_id: str, *, limit: int, cursor: str | None, level: str | None = None,
+              since: str | None = None, until: str | None = None) -> dict:
+    """A deployment's lines, oldest first, one Query on ``by_deployment`` per page (``level`` and
+    the ``since``/``until`` window narrow it); whether the deployment exists is asked only when
+    the first page is empty (a deployment with lines costs one call)."""
+    logs.check_window(since, until)
+    narrowed = (level, since, until) != (None, None, None)
+    scope = f"deployment-logs|{deployment_id}" + (f"|{level}|{since}|{until}" if narrowed else "")
+    page = log_store.deployment_page(deployment_id, limit=limit, start_key=decode_cursor(scope, cursor), level=level,
+                                     since=since, until=until)
     if not page.items and cursor is None and store.get(deployment_id) is None:
         raise NotFound(f"deployment {deployment_id} not found")
     return {"items": [log_to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}

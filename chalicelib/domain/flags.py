@@ -23,7 +23,6 @@ from chalicelib.domain.evaluation import FlagRule
 from chalicelib.storage import base
 from chalicelib.storage import flags as store
 from chalicelib.storage.base import TransactionCancelled
-from chalicelib.storage.flags import FlagRecord
 
 KEY_PATTERN = r"^[a-z][a-z0-9_.-]{0,127}$"
 _KEY = re.compile(KEY_PATTERN)
@@ -31,7 +30,7 @@ _KEY = re.compile(KEY_PATTERN)
 # Gateway and chalice local match the literal path first), so that key is refused.
 RESERVED_KEYS = frozenset({"evaluate"})
 EDITABLE_FIELDS = ("description", "enabled", "environments", "rollout_percentage")
-PUBLIC_FIELDS = ("key", *EDITABLE_FIELDS, "created_by", "created_at", "updated_at", "version")
+AUDITED_FIELDS = ("key", *EDITABLE_FIELDS, "created_by", "created_at", "updated_at", "version")
 
 
 def is_valid_key(key: str) -> bool:
@@ -48,7 +47,7 @@ def canonical_environments(environments) -> list[str]:
     return [name for name in ENVIRONMENTS if name in wanted]
 
 
-def flag_to_dict(record: FlagRecord) -> dict:
+def flag_to_dict(record) -> dict:
     return {
         "key": record.key,
         "description": record.description or "",
@@ -62,8 +61,9 @@ def flag_to_dict(record: FlagRecord) -> dict:
     }
 
 
-def rule_of(flag: dict | FlagRecord) -> FlagRule:
-    if isinstance(flag, FlagRecord):
+def rule_of(flag) -> FlagRule:
+    """The evaluation rule of a flag, given as its answer (a dict) or as stored."""
+    if not isinstance(flag, dict):
         flag = flag_to_dict(flag)
     return FlagRule(key=flag["key"], enabled=flag["enabled"], environments=frozenset(flag["environments"]),
                     rollout_percentage=flag["rollout_percentage"])
@@ -144,15 +144,14 @@ def create_flag(caller: Caller, key: str, *, description: str = "", enabled: boo
     _check_key(key)
     _check_percentage(rollout_percentage)
     now = clock.now_iso()
-    record = FlagRecord(key, description=description or "", enabled=bool(enabled),
-                        environments=canonical_environments(environments), rollout_percentage=rollout_percentage,
-                        created_by=caller.id, created_at=now, updated_at=now, version=1,
-                        sort_key=clock.sort_key(now, key))
+    record = store.new_flag(key, description=description or "", enabled=bool(enabled),
+                            environments=canonical_environments(environments), rollout_percentage=rollout_percentage,
+                            created_by=caller.id, now=now)
     after = flag_to_dict(record)
     try:
         with base.transaction() as transaction:
-            transaction.save(record, condition=FlagRecord.key.does_not_exist(), label="flag")
-            transaction.save(audit.entry(caller, "flag.create", key, audit.diff(None, after, PUBLIC_FIELDS)))
+            store.add(transaction, record)
+            audit.record(transaction, caller, "flag.create", key, audit.diff(None, after, AUDITED_FIELDS))
             metrics.bump_daily(transaction, "flags_created")
     except TransactionCancelled as cancelled:
         if "flag" in cancelled.failed:
@@ -163,7 +162,7 @@ def create_flag(caller: Caller, key: str, *, description: str = "", enabled: boo
     return after
 
 
-def _load(key: str) -> FlagRecord:
+def _load(key: str):
     record = store.get(key) if is_valid_key(key) else None
     if record is None:
         raise NotFound(f"flag {key[:128]!r} not found")
@@ -194,13 +193,11 @@ def update_flag(caller: Caller, key: str, *, description: str | None = None, ena
     if not changes:
         return before
     now = clock.now_iso()
-    actions = [getattr(FlagRecord, name).set(value) for name, value in changes.items()]
-    actions += [FlagRecord.updated_at.set(now), FlagRecord.version.add(1)]
     after = {**before, **changes, "updated_at": now, "version": before["version"] + 1}
     try:
         with base.transaction() as transaction:
-            transaction.update(record, actions=actions, condition=FlagRecord.version == record.version, label="flag")
-            transaction.save(audit.entry(caller, "flag.update", key, audit.diff(before, after, EDITABLE_FIELDS)))
+            store.update_fields(transaction, record, changes, now)
+            audit.record(transaction, caller, "flag.update", key, audit.diff(before, after, EDITABLE_FIELDS))
             metrics.bump_daily(transaction, "flags_changed")
     except TransactionCancelled:
         raise Conflict(f"flag {key} was changed or deleted concurrently; reload and retry") from None
@@ -214,8 +211,8 @@ def delete_flag(caller: Caller, key: str) -> None:
     before = flag_to_dict(record)
     try:
         with base.transaction() as transaction:
-            transaction.delete(record, condition=FlagRecord.version == record.version, label="flag")
-            transaction.save(audit.entry(caller, "flag.delete", key, audit.diff(before, None, PUBLIC_FIELDS)))
+            store.delete(transaction, record)
+            audit.record(transaction, caller, "flag.delete", key, audit.diff(before, None, AUDITED_FIELDS))
     except TransactionCancelled:
         raise Conflict(f"flag {key} was changed or deleted concurrently; reload and retry") from None
     cache.apply(key, None)

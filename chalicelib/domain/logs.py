@@ -19,7 +19,6 @@ from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.domain import services
 from chalicelib.storage import logs as store
-from chalicelib.storage.logs import LogRecord
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 # A line longer than this is cut (with a marker) rather than refused: a log write must not fail.
@@ -49,7 +48,7 @@ def _timestamp(value: str | datetime | None) -> str:
         raise ValidationFailed.field("timestamp", "not an ISO 8601 timestamp") from None
 
 
-def new_record(line: LogLine) -> LogRecord:
+def new_record(line: LogLine):
     """Validate a line and build its item (not yet written)."""
     if not line.service_id:
         raise ValidationFailed.field("service_id", "a log line belongs to a service")
@@ -70,10 +69,9 @@ def new_record(line: LogLine) -> LogRecord:
     timestamp = _timestamp(line.timestamp)
     line_id = clock.new_id()
     retention = get_settings().log_retention_days * SECONDS_PER_DAY
-    return LogRecord(
+    return store.new_line(
         line.service_id,
-        clock.sort_key(timestamp, line_id),
-        id=line_id,
+        line_id=line_id,
         deployment_id=line.deployment_id,
         timestamp=timestamp,
         level=line.level,
@@ -83,7 +81,7 @@ def new_record(line: LogLine) -> LogRecord:
     )
 
 
-def to_dict(record: LogRecord) -> dict:
+def to_dict(record) -> dict:
     return {
         "id": record.id,
         "service_id": record.service_id,
@@ -99,7 +97,7 @@ def append(service_id: str, level: str, message: str, *, deployment_id: str | No
            metadata: Mapping[str, Any] | None = None, timestamp: str | datetime | None = None) -> dict:
     """Write one log line (one PutItem) and return it as the API shows it."""
     record = new_record(LogLine(service_id, level, message, deployment_id, metadata, timestamp))
-    record.save()
+    store.save(record)
     return to_dict(record)
 
 
@@ -120,18 +118,10 @@ class LogFilter:
     until: str | None = None  # ISO 8601, inclusive
 
 
-def _range_condition(since: str | None, until: str | None):
+def check_window(since: str | None, until: str | None) -> None:
     if since and until and since > until:
         raise ValidationFailed([{"field": "since", "message": "since must not be after until"},
                                 {"field": "until", "message": "until must not be before since"}])
-    low, high = since, (until + "~") if until else None  # "~" sorts after "#<id>"
-    if low and high:
-        return LogRecord.sort_key.between(low, high)
-    if low:
-        return LogRecord.sort_key >= low
-    if high:
-        return LogRecord.sort_key <= high
-    return None
 
 
 def list_service_logs(service_id: str, filters: LogFilter, limit: int, cursor: str | None) -> dict:
@@ -142,31 +132,12 @@ def list_service_logs(service_id: str, filters: LogFilter, limit: int, cursor: s
     With ``deployment_id`` the Query runs on ``by_deployment`` (a deployment's lines are few);
     ``level`` is a filter expression, so a filtered page may hold fewer than ``limit`` lines while
     ``next_cursor`` still points further (one Query per page, never more)."""
-    range_condition = _range_condition(filters.since, filters.until)
-    filter_condition = LogRecord.level == filters.level if filters.level else None
+    check_window(filters.since, filters.until)
     scope = f"service-logs|{service_id}|{filters}"
     start_key = decode_cursor(scope, cursor)
-    if filters.deployment_id:
-        same_service = LogRecord.service_id == service_id
-        filter_condition = same_service if filter_condition is None else same_service & filter_condition
-        page = store.deployment_page(filters.deployment_id, limit=limit, start_key=start_key,
-                                     range_condition=range_condition, filter_condition=filter_condition,
-                                     newest_first=True)
-    else:
-        page = store.service_page(service_id, limit=limit, start_key=start_key, range_condition=range_condition,
-                                  filter_condition=filter_condition)
+    page = store.query(service_id, limit=limit, start_key=start_key, deployment_id=filters.deployment_id,
+                       since=filters.since, until=filters.until, level=filters.level)
     if not page.items and cursor is None:
         services.ensure_known(service_id)
     return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
-
-def list_deployment_logs(deployment_id: str, limit: int, cursor: str | None, *, since: str | None = None,
-                         until: str | None = None, level: str | None = None) -> dict:
-    """One deployment's lines, oldest first, in one Query on ``by_deployment`` (for
-    ``GET /deployments/{id}/logs``; the caller checks that the deployment exists)."""
-    range_condition = _range_condition(since, until)
-    filter_condition = LogRecord.level == level if level else None
-    scope = f"deployment-logs|{deployment_id}|{level}|{since}|{until}"
-    page = store.deployment_page(deployment_id, limit=limit, start_key=decode_cursor(scope, cursor),
-                                 range_condition=range_condition, filter_condition=filter_condition)
-    return {"items": [to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}

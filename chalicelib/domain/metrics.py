@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.core import clock
 from chalicelib.observability import (  # noqa: F401 - re-exported: the one place callers import from
     DEPLOYMENT_CANCELLED,
@@ -30,7 +28,6 @@ from chalicelib.observability import (  # noqa: F401 - re-exported: the one plac
     publish_counts_at,
 )
 from chalicelib.storage import metrics as store
-from chalicelib.storage.metrics import PeriodCounter
 
 MAX_DAYS = 90
 
@@ -46,10 +43,8 @@ def bump_daily(transaction, *fields: str, hourly: bool = False, amount: int = 1,
     moment = moment or clock.now()
     keys = [store.day_key(moment.date())] + ([store.hour_key(moment)] if hourly else [])
     for key in keys:
-        actions = [store.add_action(field, amount) for field in fields]
-        if key.startswith("hour#"):
-            actions.append(PeriodCounter.expires_at.set(_hour_item_expiry()))
-        transaction.update(PeriodCounter(key), actions=actions, label=f"counter:{key.split('#', 1)[0]}")
+        store.bump(transaction, key, fields, amount,
+                   expires_at=_hour_item_expiry() if key.startswith("hour#") else None)
 
 
 def _hour_item_expiry() -> int:
@@ -125,11 +120,7 @@ def publish_closed_hours(moment: datetime | None = None) -> list[str]:
                     DEPLOYMENT_CANCELLED: values[store.DEPLOYMENTS_CANCELLED]}
         if not any(outcomes.values()):
             continue
-        try:
-            record.update(actions=[PeriodCounter.published_at.set(clock.now_iso()),
-                                   PeriodCounter.expires_at.set(_hour_item_expiry())],
-                          condition=PeriodCounter.published_at.does_not_exist())
-        except UpdateError:
+        if not store.mark_published(record, clock.now_iso(), _hour_item_expiry()):
             continue  # published by a concurrent run
         publish_counts_at(outcomes, hour)
         published.append(record.pk)

@@ -13,12 +13,11 @@ from chalicelib.domain.caller import Caller
 from chalicelib.storage import base
 from chalicelib.storage import sdk_keys as store
 from chalicelib.storage.base import TransactionCancelled
-from chalicelib.storage.sdk_keys import SdkKeyRecord
 
 PREFIX_LENGTH = 12  # "idp_sk_" and 5 characters of the secret: enough to recognise a key
 
 
-def key_to_dict(record: SdkKeyRecord) -> dict:
+def key_to_dict(record) -> dict:
     return {
         "id": record.id,
         "name": record.name,
@@ -33,13 +32,12 @@ def create_key(caller: Caller, name: str, environment: str) -> dict:
     secret = security.new_sdk_key()
     now = clock.now_iso()
     key_id = clock.new_id()
-    record = SdkKeyRecord(key_id, name=name, environment=environment, key_hash=security.hash_sdk_key(secret),
-                          key_prefix=secret[:PREFIX_LENGTH], created_by=caller.id, created_at=now,
-                          sort_key=clock.sort_key(now, key_id))
+    record = store.new_key(key_id, name=name, environment=environment, key_hash=security.hash_sdk_key(secret),
+                           key_prefix=secret[:PREFIX_LENGTH], created_by=caller.id, now=now)
     after = key_to_dict(record)
     with base.transaction() as transaction:
-        transaction.save(record, condition=SdkKeyRecord.id.does_not_exist())
-        transaction.save(audit.entry(caller, "sdk_key.create", key_id, audit.diff(None, after)))
+        store.add(transaction, record)
+        audit.record(transaction, caller, "sdk_key.create", key_id, audit.diff(None, after))
     return {**after, "key": secret}
 
 
@@ -54,8 +52,8 @@ def delete_key(caller: Caller, key_id: str) -> None:
         raise NotFound(f"SDK key {key_id} not found")
     try:
         with base.transaction() as transaction:
-            transaction.delete(record, condition=SdkKeyRecord.id.exists(), label="key")
-            transaction.save(audit.entry(caller, "sdk_key.delete", key_id, audit.diff(key_to_dict(record), None)))
+            store.delete(transaction, record)
+            audit.record(transaction, caller, "sdk_key.delete", key_id, audit.diff(key_to_dict(record), None))
     except TransactionCancelled as cancelled:
         if "key" in cancelled.failed:
             raise NotFound(f"SDK key {key_id} not found") from None

@@ -7,14 +7,13 @@ from chalicelib.core.errors import Conflict, Forbidden, NotFound, ValidationFail
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 from chalicelib.domain import audit
 from chalicelib.domain.caller import Caller
-from chalicelib.storage import base, users
+from chalicelib.storage import base, counters, users
 from chalicelib.storage.base import TransactionCancelled
-from chalicelib.storage.users import ADMIN_COUNTER, CounterRecord, UniqueRecord, UserRecord
 
 LAST_ADMIN = "the platform must keep at least one enabled admin"
 
 
-def user_to_dict(record: UserRecord) -> dict:
+def user_to_dict(record) -> dict:
     return {
         "id": record.id,
         "email": record.email,
@@ -31,32 +30,32 @@ def _is_enabled_admin(role: str, disabled: bool) -> bool:
     return role == "admin" and not disabled
 
 
+def admin_count_delta(before: tuple[str, bool] | None, after: tuple[str, bool] | None) -> int:
+    """How a change moves the enabled-admin count: ``before`` and ``after`` are (role, disabled),
+    None for a user that does not exist (yet, or any more)."""
+    was = before is not None and _is_enabled_admin(*before)
+    will = after is not None and _is_enabled_admin(*after)
+    return int(will) - int(was)
+
+
 def _admin_count_change(transaction, delta: int) -> None:
-    counter = CounterRecord(ADMIN_COUNTER)
-    if delta > 0:
-        transaction.update(counter, actions=[CounterRecord.count.add(delta)], label="admins")
-    else:
-        # Refuses (and so cancels the whole transaction) when this would remove the last admin.
-        transaction.update(counter, actions=[CounterRecord.count.add(delta)], condition=CounterRecord.count > 1,
-                           label="admins")
+    if delta:
+        # Lowering it refuses (and so cancels the whole transaction) when it would remove the last admin.
+        counters.change_admin_count(transaction, delta)
 
 
 def create_user(caller: Caller, email: str, name: str, password: str, role: str) -> dict:
     email = email.lower()
     now = clock.now_iso()
     user_id = clock.new_id()
-    record = UserRecord(user_id, email=email, name=name, role=role, disabled=False,
-                        password_hash=security.hash_password(password), token_generation=0,
-                        created_at=now, updated_at=now, version=1, sort_key=clock.sort_key(now, user_id))
+    record = users.new_user(user_id, email=email, name=name, role=role,
+                            password_hash=security.hash_password(password), now=now)
     after = user_to_dict(record)
     try:
         with base.transaction() as transaction:
-            transaction.save(record, condition=UserRecord.id.does_not_exist())
-            transaction.save(UniqueRecord(users.email_guard_key(email), owner_id=user_id),
-                             condition=UniqueRecord.pk.does_not_exist(), label="email")
-            if _is_enabled_admin(role, False):
-                _admin_count_change(transaction, +1)
-            transaction.save(audit.entry(caller, "user.create", user_id, audit.diff(None, after)))
+            users.add(transaction, record)
+            _admin_count_change(transaction, admin_count_delta(None, (role, False)))
+            audit.record(transaction, caller, "user.create", user_id, audit.diff(None, after))
     except TransactionCancelled as cancelled:
         if "email" in cancelled.failed:
             raise Conflict(f"a user with email {email} already exists") from None
@@ -79,7 +78,7 @@ def list_users(limit: int, cursor: str | None) -> dict:
     return {"items": [user_to_dict(r) for r in page.items], "next_cursor": encode_cursor("users", page.last_key)}
 
 
-def person_to_dict(record: UserRecord) -> dict:
+def person_to_dict(record) -> dict:
     """The directory entry of a user: what any signed-in user may know of another."""
     return {"id": record.id, "name": record.name, "email": record.email}
 
@@ -108,7 +107,7 @@ def list_people(limit: int, cursor: str | None, ids: tuple[str, ...] | None = No
             "next_cursor": encode_cursor(scope, {"after": page_items[-1].id}) if more else None}
 
 
-def _load_for_write(user_id: str, expected_version: int | None) -> UserRecord:
+def _load_for_write(user_id: str, expected_version: int | None):
     record = users.get(user_id)
     if record is None:
         raise NotFound(f"user {user_id} not found")
@@ -125,21 +124,18 @@ def update_user(caller: Caller, user_id: str, *, name: str | None = None, role: 
     changes = {field: value for field, value in wanted.items() if value is not None and value != before[field]}
     if not changes:
         return before
-    was_admin = _is_enabled_admin(record.role, record.disabled)
-    will_be_admin = _is_enabled_admin(changes.get("role", record.role), changes.get("disabled", record.disabled))
+    delta = admin_count_delta((record.role, bool(record.disabled)),
+                              (changes.get("role", record.role), changes.get("disabled", bool(record.disabled))))
     now = clock.now_iso()
-    actions = [getattr(UserRecord, field).set(value) for field, value in changes.items()]
-    actions += [UserRecord.updated_at.set(now), UserRecord.version.add(1)]
-    if "role" in changes or changes.get("disabled") is True:
-        actions.append(UserRecord.token_generation.add(1))  # ends the user's earlier tokens
     after = {**before, **changes, "updated_at": now, "version": before["version"] + 1}
     try:
         with base.transaction() as transaction:
-            transaction.update(record, actions=actions, condition=UserRecord.version == record.version, label="user")
-            if was_admin != will_be_admin:
-                _admin_count_change(transaction, +1 if will_be_admin else -1)
-            transaction.save(audit.entry(caller, "user.update", user_id,
-                                         audit.diff(before, after, ["name", "role", "disabled"])))
+            # A new role or a disable ends the user's earlier tokens.
+            users.update_fields(transaction, record, changes, now,
+                                revoke_tokens="role" in changes or changes.get("disabled") is True)
+            _admin_count_change(transaction, delta)
+            audit.record(transaction, caller, "user.update", user_id,
+                         audit.diff(before, after, ["name", "role", "disabled"]))
     except TransactionCancelled as cancelled:
         raise _conflict(cancelled, user_id) from None
     return after
@@ -150,14 +146,11 @@ def delete_user(caller: Caller, user_id: str) -> None:
         raise Conflict("you cannot delete yourself")
     record = _load_for_write(user_id, None)
     before = user_to_dict(record)
-    was_admin = _is_enabled_admin(record.role, record.disabled)
     try:
         with base.transaction() as transaction:
-            transaction.delete(record, condition=UserRecord.version == record.version, label="user")
-            transaction.delete(UniqueRecord(users.email_guard_key(record.email)))
-            if was_admin:
-                _admin_count_change(transaction, -1)
-            transaction.save(audit.entry(caller, "user.delete", user_id, audit.diff(before, None)))
+            users.delete(transaction, record)
+            _admin_count_change(transaction, admin_count_delta((record.role, bool(record.disabled)), None))
+            audit.record(transaction, caller, "user.delete", user_id, audit.diff(before, None))
     except TransactionCancelled as cancelled:
         raise _conflict(cancelled, user_id) from None
 

@@ -1,14 +1,16 @@
 """Alerts table: one item per alert. ``by_list`` serves "all alerts, newest first" and
 ``by_status`` "open (or resolved) alerts, newest first", each one Query per page. "At most one open
-alert per rule and subject" is a ``UniqueRecord`` guard (``alert-open#<rule>#<subject>``) written
-with the alert and deleted when it resolves."""
+alert per rule and subject" is a ``uniques`` claim (``alert-open#<rule>#<subject>``) written
+with the alert and released when it resolves."""
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.exceptions import UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
-from chalicelib.storage.users import UniqueRecord
+from chalicelib.core import clock
+from chalicelib.storage import uniques
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, index_meta, query_page, table_meta
 
 LIST_PK = "alert"
 OPEN = "open"
@@ -16,18 +18,14 @@ RESOLVED = "resolved"
 
 
 class _ByStatus(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+    Meta = index_meta("by_status")
 
     status = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class AlertRecord(TableModel):
-    class Meta:
-        table_name = table_name("alerts")
-        region = region()
+    Meta = table_meta("alerts")
 
     id = UnicodeAttribute(hash_key=True)
     rule = UnicodeAttribute()
@@ -56,12 +54,47 @@ def get(alert_id: str) -> AlertRecord | None:
     return AlertRecord.find(alert_id)
 
 
-def open_alert_for(rule: str, subject: str) -> tuple[UniqueRecord | None, AlertRecord | None]:
-    """The guard and the open alert of a rule and subject (two GetItems), or Nones."""
-    guard = UniqueRecord.find(guard_key(rule, subject))
-    if guard is None:
+def open_alert_for(rule: str, subject: str) -> tuple[str | None, AlertRecord | None]:
+    """The id the open-alert claim of a rule and subject names, and that alert (two GetItems), or Nones."""
+    owner = uniques.owner_of(guard_key(rule, subject))
+    if owner is None:
         return None, None
-    return guard, get(guard.owner_id)
+    return owner, get(owner)
+
+
+def new_alert(alert_id: str, *, rule: str, subject: str, severity: str, message: str, now: str) -> AlertRecord:
+    return AlertRecord(alert_id, rule=rule, subject=subject, severity=severity, status=OPEN, message=message,
+                       opened_at=now, version=1, sort_key=clock.sort_key(now, alert_id))
+
+
+def add_open(tx: Transaction, alert: AlertRecord) -> None:
+    """Write the alert and claim its rule and subject (label ``alert-guard`` when one is open)."""
+    tx.save(alert, condition=AlertRecord.id.does_not_exist(), label="alert")
+    uniques.claim(tx, guard_key(alert.rule, alert.subject), alert.id, label="alert-guard")
+
+
+def resolve(tx: Transaction, rule: str, subject: str, claimed_by: str, alert: AlertRecord | None, now: str) -> None:
+    """Release the open-alert claim (held by ``claimed_by``) and, when ``alert`` is still open, mark it resolved."""
+    uniques.release(tx, guard_key(rule, subject), claimed_by, label="alert-guard")
+    if alert is not None and alert.status == OPEN:
+        tx.update(alert, actions=[AlertRecord.status.set(RESOLVED), AlertRecord.resolved_at.set(now),
+                                  AlertRecord.version.add(1)],
+                  condition=AlertRecord.status == OPEN, label="alert")
+
+
+def acknowledge(tx: Transaction, alert: AlertRecord, by: str, now: str) -> None:
+    """Refused (label ``alert``) when the alert changed since it was read."""
+    tx.update(alert, actions=[AlertRecord.acked_by.set(by), AlertRecord.acked_at.set(now), AlertRecord.version.add(1)],
+              condition=AlertRecord.version == alert.version, label="alert")
+
+
+def mark_notified(alert: AlertRecord, now: str) -> bool:
+    """Record that the alert was published (once: False when it already was)."""
+    try:
+        alert.update(actions=[AlertRecord.notified_at.set(now)], condition=AlertRecord.notified_at.does_not_exist())
+    except UpdateError:
+        return False
+    return True
 
 
 def list_page(limit: int, start_key: dict | None, status: str | None = None) -> Page[AlertRecord]:

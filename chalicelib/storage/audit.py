@@ -2,62 +2,51 @@
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib.storage.base import Page, TableModel, query_page, region, table_name
+from chalicelib.core import clock
+from chalicelib.storage.base import Page, TableModel, Transaction, index_meta, query_page, table_meta, time_range
 
 FEED = "audit"
 
 
 class _ByTime(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_time"
-        projection = AllProjection()
+    Meta = index_meta("by_time")
 
     feed = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByActor(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_actor"
-        projection = AllProjection()
+    Meta = index_meta("by_actor")
 
     actor_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByResource(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_resource"
-        projection = AllProjection()
+    Meta = index_meta("by_resource")
 
     resource_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByType(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_type"
-        projection = AllProjection()
+    Meta = index_meta("by_type")
 
     resource_type = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByAction(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_action"
-        projection = AllProjection()
+    Meta = index_meta("by_action")
 
     action = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class AuditRecord(TableModel):
-    class Meta:
-        table_name = table_name("audit")
-        region = region()
+    Meta = table_meta("audit")
 
     id = UnicodeAttribute(hash_key=True)
     timestamp = UnicodeAttribute()
@@ -79,12 +68,22 @@ class AuditRecord(TableModel):
     by_action = _ByAction()
 
 
+def add(tx: Transaction, entry: dict) -> None:
+    """Write an audit entry (the fields ``domain.audit.entry`` gives) in the change's transaction."""
+    tx.save(new_entry(entry))
+
+
+def new_entry(entry: dict) -> AuditRecord:
+    return AuditRecord(entry["id"], sort_key=clock.sort_key(entry["timestamp"], entry["id"]),
+                       **{name: value for name, value in entry.items() if name != "id"})
+
+
 def query(*, actor_id: str | None, action: str | None, resource_type: str | None, resource_id: str | None,
-          range_condition, limit: int, start_key: dict | None) -> Page[AuditRecord]:
+          since: str | None, until: str | None, limit: int, start_key: dict | None) -> Page[AuditRecord]:
     """One filled page from the most selective index for the given filters: ``resource_id``, else
-    ``actor_id``, else ``action``, else ``resource_type``, else the whole feed; the time range is
-    the index's sort key, and the filters the index does not serve filter it (``query_page``
-    reads on until the page is full, within its bound)."""
+    ``actor_id``, else ``action``, else ``resource_type``, else the whole feed; the time range
+    (ISO 8601, both ends inclusive) is the index's sort key, and the filters the index does not
+    serve filter it (``query_page`` reads on until the page is full, within its bound)."""
     if resource_id is not None:
         index, key, residual = AuditRecord.by_resource, resource_id, ("actor_id", "action", "resource_type")
     elif actor_id is not None:
@@ -102,5 +101,6 @@ def query(*, actor_id: str | None, action: str | None, resource_type: str | None
             continue
         condition = getattr(AuditRecord, name) == wanted[name]
         filter_condition = condition if filter_condition is None else filter_condition & condition
-    return query_page(index, key, range_key_condition=range_condition, filter_condition=filter_condition,
+    return query_page(index, key, range_key_condition=time_range(AuditRecord.sort_key, since, until),
+                      filter_condition=filter_condition,
                       limit=limit, start_key=start_key)

@@ -1,8 +1,10 @@
 """What every repository shares: table naming, one-Query pages and transactions."""
 from __future__ import annotations
 
+import contextvars
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -46,6 +48,16 @@ class _SessionConnection(Connection):
         return aws.botocore_session()
 
 
+def table_meta(suffix: str) -> type:
+    """A model's ``Meta``: its table, named from the settings, and the region."""
+    return type("Meta", (), {"table_name": table_name(suffix), "region": region()})
+
+
+def index_meta(name: str) -> type:
+    """A global secondary index's ``Meta``: every index projects all attributes."""
+    return type("Meta", (), {"index_name": name, "projection": AllProjection()})
+
+
 class TableModel(Model):
     """Base of every model: routes its table connection through :func:`shared_connection`."""
 
@@ -74,9 +86,7 @@ class ByListIndex(GlobalSecondaryIndex):
     """The ``by_list`` index every listable table has: a constant partition per resource type
     (``list_pk``) sorted by ``<created_at>#<id>`` (``sort_key``), so "newest first" is one Query."""
 
-    class Meta:
-        index_name = "by_list"
-        projection = AllProjection()
+    Meta = index_meta("by_list")
 
     list_pk = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
@@ -128,6 +138,19 @@ def query_page(target, hash_key: Any, *, limit: int, start_key: dict | None = No
     return Page(items=[model.from_raw_data(item) for item in matched], last_key=key)
 
 
+def time_range(sort_key, since: str | None, until: str | None):
+    """The range condition on a ``<timestamp>#<id>`` sort key for a time window, both ends
+    inclusive (``~`` sorts after any ``#<id>``), or None for no bound."""
+    low, high = since, (until + "~") if until else None
+    if low and high:
+        return sort_key.between(low, high)
+    if low:
+        return sort_key >= low
+    if high:
+        return sort_key <= high
+    return None
+
+
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
 
@@ -144,16 +167,50 @@ def get_many(model_cls, keys: list) -> dict:
     return found
 
 
-CONFLICT_RETRIES = 3
+# The one retry policy for refused transactions: at most this many commits, whoever retries.
+ATTEMPTS = 4
+
+_retrying: contextvars.ContextVar[bool] = contextvars.ContextVar("retrying", default=False)
 
 
 class TransactionCancelled(Exception):
-    """A transaction was refused; ``failed`` holds the labels of the items whose condition failed."""
+    """A transaction was refused; ``failed`` holds the labels of the items whose condition failed
+    (``{"transaction-conflict"}`` when another transaction held one of its items)."""
 
     def __init__(self, failed: set[str], codes: list[str | None]):
         super().__init__(f"transaction cancelled: {sorted(failed) or codes}")
         self.failed = failed
         self.codes = codes
+
+    @property
+    def conflict(self) -> bool:
+        return self.failed == {"transaction-conflict"}
+
+
+def _is_conflict(cancelled: TransactionCancelled) -> bool:
+    return cancelled.conflict
+
+
+def with_retries(attempt: Callable[[], T], *, when: Callable[[TransactionCancelled], bool] = _is_conflict) -> T:
+    """Run ``attempt`` (which builds and commits a transaction, reading first what it needs) until it
+    succeeds, at most ATTEMPTS times, again only while ``when(cancelled)`` says the refusal is worth
+    another try. A refused transaction wrote nothing, so trying again is safe. Transactions
+    committed inside ``attempt`` are sent once each: inside another ``with_retries`` this runs
+    ``attempt`` once and leaves the retrying to the outer one, so retries never nest."""
+    if _retrying.get():
+        return attempt()
+    for number in range(1, ATTEMPTS + 1):
+        token = _retrying.set(True)
+        try:
+            return attempt()
+        except TransactionCancelled as cancelled:
+            # ``when`` is asked even on the last attempt: it may turn the refusal into a better error.
+            if not when(cancelled) or number == ATTEMPTS:
+                raise
+        finally:
+            _retrying.reset(token)
+        time.sleep(random.uniform(0.01, 0.05) * number)  # noqa: S311 - jitter, not security
+    raise AssertionError("unreachable")
 
 
 class Transaction:
@@ -187,27 +244,27 @@ class Transaction:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             return
-        for attempt in range(CONFLICT_RETRIES + 1):
-            try:
-                self._write._commit()
-                return
-            except TransactWriteError as error:
-                reasons = getattr(error, "cancellation_reasons", None) or []
-                codes = [getattr(reason, "code", None) if reason is not None else None for reason in reasons]
-                if not codes:
-                    raise
-                labels = [*self._labels["check"], *self._labels["delete"], *self._labels["put"], *self._labels["update"]]
-                failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
-                if failed:
-                    raise TransactionCancelled(failed, codes) from None
-                if "TransactionConflict" not in codes:
-                    raise
-                if attempt == CONFLICT_RETRIES:
-                    raise TransactionCancelled({"transaction-conflict"}, codes) from None
-                # Another transaction held one of our items (typically today's counter item): a
-                # cancelled transaction wrote nothing, so sending it again is safe.
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not security
+        with_retries(self._commit_once)
+
+    def _commit_once(self) -> None:
+        try:
+            self._write._commit()
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            codes = [getattr(reason, "code", None) if reason is not None else None for reason in reasons]
+            if not codes:
+                raise
+            labels = [*self._labels["check"], *self._labels["delete"], *self._labels["put"], *self._labels["update"]]
+            failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
+            if failed:
+                raise TransactionCancelled(failed, codes) from None
+            if "TransactionConflict" not in codes:
+                raise
+            # Another transaction held one of our items (typically today's counter item).
+            raise TransactionCancelled({"transaction-conflict"}, codes) from None
 
 
 def transaction() -> Transaction:
+    """A unit of work: storage functions add their writes to it; leaving the ``with`` commits them
+    all or none (sent again, within ATTEMPTS, when only a concurrent transaction was in the way)."""
     return Transaction()

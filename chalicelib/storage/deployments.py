@@ -11,8 +11,9 @@ import functools
 import json
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
+from chalicelib.core import clock
 from chalicelib.core.aws import client
 from chalicelib.core.settings import get_settings
 from chalicelib.storage.base import (
@@ -20,55 +21,45 @@ from chalicelib.storage.base import (
     ByListIndex,
     Page,
     TableModel,
+    Transaction,
+    index_meta,
     query_page,
-    region,
-    table_name,
+    table_meta,
 )
-from chalicelib.storage.logs import LogRecord
 
 LIST_PK = "deployment"
 
 
 class _ByService(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_service"
-        projection = AllProjection()
+    Meta = index_meta("by_service")
 
     service_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByServiceEnv(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_service_env"
-        projection = AllProjection()
+    Meta = index_meta("by_service_env")
 
     service_env = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByStatus(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+    Meta = index_meta("by_status")
 
     status = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByEnvironment(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_environment"
-        projection = AllProjection()
+    Meta = index_meta("by_environment")
 
     environment = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByStatusEnv(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status_env"
-        projection = AllProjection()
+    Meta = index_meta("by_status_env")
 
     status_env = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
@@ -82,9 +73,7 @@ class StepMap(MapAttribute):
 
 
 class DeploymentRecord(TableModel):
-    class Meta:
-        table_name = table_name("deployments")
-        region = region()
+    Meta = table_meta("deployments")
 
     id = UnicodeAttribute(hash_key=True)
     service_id = UnicodeAttribute()
@@ -175,9 +164,41 @@ def active_page(status: str, *, limit: int, start_key: dict | None) -> Page[Depl
     return query_page(DeploymentRecord.by_status, status, limit=limit, start_key=start_key, newest_first=False)
 
 
-def log_page(deployment_id: str, *, limit: int, start_key: dict | None) -> Page[LogRecord]:
-    """One Query on the logs table's ``by_deployment`` index: a deployment's lines, oldest first."""
-    return query_page(LogRecord.by_deployment, deployment_id, limit=limit, start_key=start_key, newest_first=False)
+def new_deployment(deployment_id: str, *, service_id: str, version: str, environment: str, triggered_by: str | None,
+                   step_names: tuple[str, ...], rollback_of: str | None, execution_arn: str | None,
+                   now: str) -> DeploymentRecord:
+    """A PENDING deployment with every step pending, not yet written (see :func:`add`)."""
+    return DeploymentRecord(
+        deployment_id, service_id=service_id, version=version, environment=environment, status="PENDING",
+        triggered_by=triggered_by, steps=[StepMap(name=name, status="pending") for name in step_names],
+        rollback_of=rollback_of, execution_arn=execution_arn, created_at=now,
+        service_env=service_env(service_id, environment), sort_key=clock.sort_key(now, deployment_id))
+
+
+def add(tx: Transaction, deployment: DeploymentRecord) -> None:
+    tx.save(deployment, condition=DeploymentRecord.id.does_not_exist())
+
+
+def settle(tx: Transaction, deployment: DeploymentRecord, status: str, now: str, *, error: str | None,
+           cancelled_by: str | None, steps: list[tuple[int, str, bool]]) -> None:
+    """End the deployment as read with ``status`` at ``now``: ``steps`` are (index, new status,
+    whether it finishes now). Refused (label ``deployment``) when its status or any step's status
+    moved since it was read (the state machine may have moved on)."""
+    actions = [DeploymentRecord.status.set(status), DeploymentRecord.finished_at.set(now),
+               DeploymentRecord.status_env.set(status_env(status, deployment.environment))]
+    if error is not None:
+        actions.append(DeploymentRecord.error.set(error))
+    if cancelled_by is not None:
+        actions.append(DeploymentRecord.cancelled_by.set(cancelled_by))
+    condition = DeploymentRecord.status == deployment.status
+    for index, step in enumerate(deployment.steps or []):
+        condition &= DeploymentRecord.steps[index].status == step.status
+    for index, step_status, finishes_now in steps:
+        path = DeploymentRecord.steps[index]
+        actions.append(path.status.set(step_status))
+        if finishes_now:
+            actions.append(path.finished_at.set(now))
+    tx.update(deployment, actions=actions, condition=condition, label="deployment")
 
 
 # --- Step Functions -------------------------------------------------------------------------

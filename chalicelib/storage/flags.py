@@ -6,15 +6,14 @@ from collections.abc import Iterator
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
-from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
+from chalicelib.core import clock
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, query_page, table_meta
 
 LIST_PK = "flag"
 
 
 class FlagRecord(TableModel):
-    class Meta:
-        table_name = table_name("flags")
-        region = region()
+    Meta = table_meta("flags")
 
     key = UnicodeAttribute(hash_key=True)
     description = UnicodeAttribute(default="")
@@ -43,3 +42,27 @@ def all_flags() -> Iterator[FlagRecord]:
     """Every flag, through the list index (one Query per 1 MB page; never a Scan). Used to fill the
     per-instance evaluation cache."""
     return FlagRecord.by_list.query(LIST_PK)
+
+
+def new_flag(key: str, *, description: str, enabled: bool, environments: list[str], rollout_percentage: int,
+             created_by: str | None, now: str) -> FlagRecord:
+    return FlagRecord(key, description=description, enabled=enabled, environments=environments,
+                      rollout_percentage=rollout_percentage, created_by=created_by, created_at=now, updated_at=now,
+                      version=1, sort_key=clock.sort_key(now, key))
+
+
+def add(tx: Transaction, flag: FlagRecord) -> None:
+    """Refused (label ``flag``) when a flag with this key exists."""
+    tx.save(flag, condition=FlagRecord.key.does_not_exist(), label="flag")
+
+
+def update_fields(tx: Transaction, flag: FlagRecord, changes: dict, now: str) -> None:
+    """Set ``changes`` on the flag as read (refused, label ``flag``, when its version moved)."""
+    actions = [getattr(FlagRecord, name).set(value) for name, value in changes.items()]
+    actions += [FlagRecord.updated_at.set(now), FlagRecord.version.add(1)]
+    tx.update(flag, actions=actions, condition=FlagRecord.version == flag.version, label="flag")
+
+
+def delete(tx: Transaction, flag: FlagRecord) -> None:
+    """Refused (label ``flag``) when the flag changed since it was read."""
+    tx.delete(flag, condition=FlagRecord.version == flag.version, label="flag")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.storage import base
-from chalicelib.storage.base import TableModel, region, table_name
+from chalicelib.storage.base import TableModel, Transaction, table_meta
 
 # Every counter attribute a day or hour item may carry.
 DEPLOYMENTS_SUCCESS = "deployments_success"
@@ -31,9 +32,7 @@ FIELDS = (DEPLOYMENTS_SUCCESS, DEPLOYMENTS_FAILED, DEPLOYMENTS_CANCELLED, DEPLOY
 class PeriodCounter(TableModel):
     """One day or one hour of counters (the same table as the login throttles and admin count)."""
 
-    class Meta:
-        table_name = table_name("counters")
-        region = region()
+    Meta = table_meta("counters")
 
     pk = UnicodeAttribute(hash_key=True)
     deployments_success = NumberAttribute(null=True)
@@ -67,10 +66,29 @@ def hour_keys_back(moment: datetime, hours: int) -> list[str]:
     return [hour_key(moment - timedelta(hours=back)) for back in range(hours)]
 
 
-def add_action(field: str, amount: int = 1):
+def _add_action(field: str, amount: int = 1):
     if field not in FIELDS:
         raise ValueError(f"unknown counter field {field!r}; add it to chalicelib.storage.metrics.FIELDS")
     return getattr(PeriodCounter, field).add(amount)
+
+
+def bump(tx: Transaction, key: str, fields: tuple[str, ...], amount: int, *, expires_at: int | None = None) -> None:
+    """``ADD <field> :amount`` for each field on the item ``key`` (created on first use), and its
+    expiry when given."""
+    actions = [_add_action(field, amount) for field in fields]
+    if expires_at is not None:
+        actions.append(PeriodCounter.expires_at.set(expires_at))
+    tx.update(PeriodCounter(key), actions=actions, label=f"counter:{key.split('#', 1)[0]}")
+
+
+def mark_published(record: PeriodCounter, now: str, expires_at: int) -> bool:
+    """Record that the hour's outcomes were published (once: False when a concurrent run did)."""
+    try:
+        record.update(actions=[PeriodCounter.published_at.set(now), PeriodCounter.expires_at.set(expires_at)],
+                      condition=PeriodCounter.published_at.does_not_exist())
+    except UpdateError:
+        return False
+    return True
 
 
 def values(record: PeriodCounter | None) -> dict[str, int]:

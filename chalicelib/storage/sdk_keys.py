@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib.storage.base import ByListIndex, Page, TableModel, query_page, region, table_name
+from chalicelib.core import clock
+from chalicelib.storage.base import ByListIndex, Page, TableModel, Transaction, index_meta, query_page, table_meta
 
 LIST_PK = "sdk_key"
 
 
 class _ByHash(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_hash"
-        projection = AllProjection()
+    Meta = index_meta("by_hash")
 
     key_hash = UnicodeAttribute(hash_key=True)
 
 
 class SdkKeyRecord(TableModel):
-    class Meta:
-        table_name = table_name("sdk-keys")
-        region = region()
+    Meta = table_meta("sdk-keys")
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -48,3 +45,18 @@ def find_by_hash(key_hash: str) -> SdkKeyRecord | None:
 
 def list_page(limit: int, start_key: dict | None) -> Page[SdkKeyRecord]:
     return query_page(SdkKeyRecord.by_list, LIST_PK, limit=limit, start_key=start_key)
+
+
+def new_key(key_id: str, *, name: str, environment: str, key_hash: str, key_prefix: str, created_by: str | None,
+            now: str) -> SdkKeyRecord:
+    return SdkKeyRecord(key_id, name=name, environment=environment, key_hash=key_hash, key_prefix=key_prefix,
+                        created_by=created_by, created_at=now, sort_key=clock.sort_key(now, key_id))
+
+
+def add(tx: Transaction, key: SdkKeyRecord) -> None:
+    tx.save(key, condition=SdkKeyRecord.id.does_not_exist())
+
+
+def delete(tx: Transaction, key: SdkKeyRecord) -> None:
+    """Refused (label ``key``) when it was deleted meanwhile."""
+    tx.delete(key, condition=SdkKeyRecord.id.exists(), label="key")

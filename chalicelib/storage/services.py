@@ -11,36 +11,42 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import size
+from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib.storage.base import ByListIndex, Page, TableModel, get_many, query_page, region, table_name
-from chalicelib.storage.users import UniqueRecord
+from chalicelib.core import clock
+from chalicelib.storage import uniques, users
+from chalicelib.storage.base import (
+    ByListIndex,
+    Page,
+    TableModel,
+    Transaction,
+    get_many,
+    index_meta,
+    query_page,
+    table_meta,
+)
 
 LIST_PK = "service"
 
 
 class _ByOwner(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_owner"
-        projection = AllProjection()
+    Meta = index_meta("by_owner")
 
     owner_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class _ByLifecycle(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_lifecycle"
-        projection = AllProjection()
+    Meta = index_meta("by_lifecycle")
 
     lifecycle = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
 
 
 class ServiceRecord(TableModel):
-    class Meta:
-        table_name = table_name("services")
-        region = region()
+    Meta = table_meta("services")
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -82,23 +88,13 @@ class ServiceTagRecord(TableModel):
     ``lifecycle``, kept in step by the same transactions, so a tag combined with those filters is
     one Query on the tag's partition."""
 
-    class Meta:
-        table_name = table_name("service-tags")
-        region = region()
+    Meta = table_meta("service-tags")
 
     tag = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)  # the service's "<created_at>#<id>"
     service_id = UnicodeAttribute()
     owner_id = UnicodeAttribute()
     lifecycle = UnicodeAttribute()
-
-
-def environment_health(environment: str):
-    return getattr(ServiceRecord, f"health_{environment}")
-
-
-def environment_last_deployment(environment: str):
-    return getattr(ServiceRecord, f"last_deployment_{environment}")
 
 
 def name_guard_key(name: str) -> str:
@@ -143,6 +139,25 @@ def tagged_page(tag: str, limit: int, start_key: dict | None, *, owner_id: str |
                 last_key=page.last_key)
 
 
+def query(limit: int, start_key: dict | None, *, owner_id: str | None = None, lifecycle: str | None = None,
+          tag: str | None = None, name: str | None = None) -> Page[ServiceRecord]:
+    """Newest first, filters combined. Each is served from a key: ``name`` by the unique-name
+    claim (0 or 1 item, never a cursor), ``tag`` by the tag index, ``owner_id`` by ``by_owner``,
+    ``lifecycle`` by ``by_lifecycle``; with several, the first of these serves the page and the
+    rest filter it."""
+    if name is not None:
+        record = get_by_name(name)
+        matches = record is not None and all((
+            owner_id is None or record.owner_id == owner_id,
+            lifecycle is None or record.lifecycle == lifecycle,
+            tag is None or tag in (record.tags or []),
+        ))
+        return Page(items=[record] if matches else [], last_key=None)
+    if tag is not None:
+        return tagged_page(tag, limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
+    return list_page(limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
+
+
 def tombstone_key(service_id: str) -> str:
     """A uniques item written in the delete transaction: it tells "deleted" apart from "never
     existed", so a deleted service's history (logs, deployments) stays readable while the service
@@ -151,11 +166,145 @@ def tombstone_key(service_id: str) -> str:
 
 
 def get_by_name(name: str) -> ServiceRecord | None:
-    guard = UniqueRecord.find(name_guard_key(name))
-    if guard is None:
-        return None
-    return get(guard.owner_id)
+    owner = uniques.owner_of(name_guard_key(name))
+    return get(owner) if owner is not None else None
 
 
 def was_deleted(service_id: str) -> bool:
-    return UniqueRecord.find(tombstone_key(service_id)) is not None
+    return uniques.owner_of(tombstone_key(service_id)) is not None
+
+
+# --- reading a record's maps as plain values ------------------------------------------------
+
+
+def plain_map(value) -> dict | None:
+    if value is None:
+        return None
+    if isinstance(value, MapAttribute):
+        return value.as_dict()
+    return dict(value)
+
+
+def active_slots(record: ServiceRecord) -> dict[str, str]:
+    """environment -> deployment id, only the slots that are held."""
+    return {env: dep for env, dep in (plain_map(record.active_slots) or {}).items() if dep}
+
+
+def last_deployment(record: ServiceRecord, environment: str | None = None) -> dict | None:
+    """The newest finished deployment as stored, overall or of one environment."""
+    return plain_map(getattr(record, f"last_deployment_{environment}" if environment else "last_deployment"))
+
+
+def environment_health(record: ServiceRecord, environment: str) -> str | None:
+    return getattr(record, f"health_{environment}")
+
+
+# --- the catalog's writes ---------------------------------------------------------------------
+
+
+def new_service(service_id: str, *, name: str, description: str, repository_url: str | None, owner_id: str,
+                lifecycle: str, tier: int | None, tags: list[str], now: str) -> ServiceRecord:
+    """A service not yet written (see :func:`add`)."""
+    return ServiceRecord(service_id, name=name, description=description, repository_url=repository_url,
+                         owner_id=owner_id, lifecycle=lifecycle, tier=tier, tags=list(tags), health="unknown",
+                         active_slots={}, created_at=now, updated_at=now, version=1,
+                         sort_key=clock.sort_key(now, service_id))
+
+
+def _distinct(tags) -> list[str]:
+    # A tag given twice is indexed once (one transaction cannot write one item twice).
+    return list(dict.fromkeys(tags or []))
+
+
+def add(tx: Transaction, service: ServiceRecord) -> None:
+    """Write a new service, claim its name (label ``name`` when taken) and index its tags."""
+    tx.save(service, condition=ServiceRecord.id.does_not_exist(), label="service")
+    uniques.claim(tx, name_guard_key(service.name), service.id, label="name")
+    for tag in _distinct(service.tags):
+        tx.save(tag_item(service, tag, owner_id=service.owner_id, lifecycle=service.lifecycle), label="tag")
+
+
+def require_owner(tx: Transaction, owner_id: str) -> None:
+    """Re-checked inside the transaction (label ``owner``), so an owner deleted meanwhile cannot slip in."""
+    users.check_exists(tx, owner_id, label="owner")
+
+
+def _update_tag_index(tx: Transaction, service: ServiceRecord, changes: dict) -> None:
+    """Keep the tag index in step with an update: items of dropped tags go, new tags get one, and
+    when the owner or lifecycle changes every kept tag's item is rewritten with them."""
+    old_tags = set(service.tags or [])
+    new_tags = _distinct(changes.get("tags", service.tags))
+    owner_id = changes.get("owner_id", service.owner_id)
+    lifecycle = changes.get("lifecycle", service.lifecycle)
+    rewrite_kept = "owner_id" in changes or "lifecycle" in changes
+    for tag in sorted(old_tags - set(new_tags)):
+        tx.delete(tag_item(service, tag, owner_id=owner_id, lifecycle=lifecycle), label="tag")
+    for tag in new_tags:
+        if tag not in old_tags or rewrite_kept:
+            tx.save(tag_item(service, tag, owner_id=owner_id, lifecycle=lifecycle), label="tag")
+
+
+def update_fields(tx: Transaction, service: ServiceRecord, changes: dict, now: str) -> None:
+    """Set the catalog fields in ``changes`` (None removes one) on the service as read (refused,
+    label ``service``, when its version moved); a new name swaps the name claim (label ``name``
+    when taken), and the tag index follows."""
+    actions = [getattr(ServiceRecord, name).set(value) if value is not None else getattr(ServiceRecord, name).remove()
+               for name, value in changes.items()]
+    actions += [ServiceRecord.updated_at.set(now), ServiceRecord.version.add(1)]
+    tx.update(service, actions=actions, condition=ServiceRecord.version == service.version, label="service")
+    if "name" in changes:
+        uniques.release(tx, name_guard_key(service.name), service.id, label="old-name")
+        uniques.claim(tx, name_guard_key(changes["name"]), service.id, label="name")
+    _update_tag_index(tx, service, changes)
+
+
+def delete(tx: Transaction, service: ServiceRecord) -> None:
+    """Delete the service as read, only while no deployment slot is held (label ``service``); free
+    its name and tags, and leave a tombstone."""
+    no_active_slot = ServiceRecord.active_slots.does_not_exist() | (size(ServiceRecord.active_slots) == 0)
+    tx.delete(service, condition=(ServiceRecord.version == service.version) & no_active_slot, label="service")
+    uniques.release(tx, name_guard_key(service.name), service.id, label="name")
+    for tag in _distinct(service.tags):
+        tx.delete(tag_item(service, tag, owner_id=service.owner_id, lifecycle=service.lifecycle), label="tag")
+    uniques.mark(tx, tombstone_key(service.id), service.id, label="tombstone")
+
+
+# --- the deployment engine's writes -----------------------------------------------------------
+
+
+def claim_slot(tx: Transaction, service_id: str, environment: str, deployment_id: str) -> None:
+    """Refused (label ``slot``) when the service does not exist or the environment's slot is held."""
+    slot = ServiceRecord.active_slots[environment]
+    tx.update(ServiceRecord(service_id), actions=[slot.set(deployment_id)],
+              condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
+
+
+def release_slot_of(service_id: str, environment: str, holder: str) -> bool:
+    """Free the slot if ``holder`` still holds it (one conditional write); False when it moved."""
+    slot = ServiceRecord.active_slots[environment]
+    try:
+        ServiceRecord(service_id).update(actions=[slot.remove()], condition=slot == holder)
+    except UpdateError:
+        return False
+    return True
+
+
+def record_finish(tx: Transaction, service_id: str, last: dict, *, degraded: bool, holds_slot: bool) -> None:
+    """A deployment finished: ``last`` (``{id, status, version, environment, finished_at}``) is the
+    service's and its environment's newest finished deployment, health goes ``degraded`` when asked,
+    and the slot is released when the deployment holds it (the write is conditioned on that; when
+    not, on the service existing and the slot being someone else's). Not ``updated_at`` or
+    ``version``: the service's own fields do not change, and a concurrent PATCH must not fail
+    because a deployment finished."""
+    environment = last["environment"]
+    actions = [ServiceRecord.last_deployment.set(last),
+               getattr(ServiceRecord, f"last_deployment_{environment}").set(last)]
+    if degraded:
+        actions += [ServiceRecord.health.set("degraded"), getattr(ServiceRecord, f"health_{environment}").set("degraded")]
+    slot = ServiceRecord.active_slots[environment]
+    if holds_slot:
+        actions.append(slot.remove())
+        condition = slot == last["id"]
+    else:
+        condition = ServiceRecord.id.exists() & ((slot != last["id"]) | slot.does_not_exist())
+    tx.update(ServiceRecord(service_id), actions=actions, condition=condition, label="service")

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.core import clock
 from chalicelib.core.errors import ValidationFailed
+from chalicelib.domain import deployments as deployment_domain
 from chalicelib.domain import logs
 from chalicelib.storage.logs import LogRecord
 from tests.conftest import overridden_settings
@@ -238,16 +239,17 @@ def test_a_deployments_lines_read_oldest_first_in_pages(service, mixed_lines):
     seen, cursor = [], None
     while True:
         with count_aws_calls() as calls:
-            page = logs.list_deployment_logs(deployments[0], 4, cursor)
+            page = deployment_domain.list_logs(deployments[0], limit=4, cursor=cursor)
         assert calls.count("dynamodb", "Query") == 1 and calls.scans == 0
         seen += page["items"]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == mine and len(mine) == 14
-    errors = logs.list_deployment_logs(deployments[0], 100, None, level="ERROR")["items"]
+    errors = deployment_domain.list_logs(deployments[0], limit=100, cursor=None, level="ERROR")["items"]
     assert errors == [line for line in mine if line["level"] == "ERROR"]
-    window = logs.list_deployment_logs(deployments[0], 100, None, since=_at(10), until=_at(20))["items"]
+    window = deployment_domain.list_logs(deployments[0], limit=100, cursor=None, since=_at(10), until=_at(20))["items"]
     assert window == [line for line in mine if _at(10) <= line["timestamp"] <= _at(20)]
     with pytest.raises(ValidationFailed):
-        logs.list_deployment_logs(deployments[1], 10, cursor=logs.list_deployment_logs(deployments[0], 2, None)["next_cursor"])
+        deployment_domain.list_logs(deployments[1], limit=10,
+                                    cursor=deployment_domain.list_logs(deployments[0], limit=2, cursor=None)["next_cursor"])

@@ -145,7 +145,7 @@ def test_several_fields_bump_in_one_update_of_each_item():
 def test_bump_daily_commits_with_its_transaction_or_not_at_all():
     from chalicelib.domain import metrics
     from chalicelib.storage import base
-    from chalicelib.storage.users import UniqueRecord
+    from chalicelib.storage.uniques import UniqueRecord
 
     with base.transaction() as transaction:
         transaction.save(UniqueRecord("service-name#one", owner_id="1"), condition=UniqueRecord.pk.does_not_exist())
