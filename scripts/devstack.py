@@ -3,6 +3,11 @@ first admin, the scheduled jobs, the API under ``chalice local`` and the portal 
 sources changed, served with ``/api/*`` forwarded to the API). ``scripts/dev`` runs this in
 the foreground; the end-to-end tests start it on free ports.
 
+The emulator is moto's server (``IDP_EMULATOR=moto``, the default) or LocalStack
+(``IDP_EMULATOR=localstack``: its own virtualenv on Python >= 3.12, made on first use by
+``localstack_venv.py``, started by ``localstack_launcher.py`` with moto serving its DynamoDB API);
+``AWS_ENDPOINT_URL`` uses one that runs already, and provisioning recognises LocalStack there.
+
 Ctrl-C (SIGINT) or SIGTERM stops everything it started and frees its ports.
 """
 from __future__ import annotations
@@ -10,20 +15,24 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from contextlib import closing
 from pathlib import Path
 
+import localstack_venv
 import portal_build
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_JWT_SECRET = "local-development-secret-not-for-aws-0123456789"  # local stack only
+EMULATORS = ("moto", "localstack")
 
 
 def free_port() -> int:
@@ -54,7 +63,7 @@ def wait_http(url: str, timeout: float, expect=(200,), process: subprocess.Popen
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{url}: the process serving it exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
                 if response.status in expect:
                     return
                 last = response.status
@@ -80,7 +89,9 @@ class DevStack:
         self.table_prefix = table_prefix or self.env.get("IDP_TABLE_PREFIX", "idp-local")
         self.log = log or (lambda message: print(f"[dev] {message}", flush=True))
         self.processes: list[subprocess.Popen] = []
+        self.emulator = self.env.get("IDP_EMULATOR", "moto").strip().lower() or "moto"
         self.external_emulator = bool(self.env.get("AWS_ENDPOINT_URL"))
+        self.state_dir: str | None = None  # LocalStack's files, removed by stop()
         self.endpoint = self.env.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{self.emulator_port}"
         self.outputs: dict[str, str] = {}
         self.serve_api = serve_api  # False: only the emulator and the provisioned resources
@@ -119,6 +130,8 @@ class DevStack:
 
     def start(self) -> DevStack:
         started = time.monotonic()
+        if self.emulator not in EMULATORS:
+            raise RuntimeError(f"IDP_EMULATOR={self.emulator!r}: use one of {', '.join(EMULATORS)}")
         if self.portal_port is not None:
             if port_open(self.portal_port):
                 raise RuntimeError(f"port {self.portal_port} is taken: set IDP_PORTAL_PORT or stop what runs there")
@@ -129,10 +142,13 @@ class DevStack:
         else:
             if port_open(self.emulator_port):
                 raise RuntimeError(f"port {self.emulator_port} is taken: set IDP_EMULATOR_PORT or stop what runs there")
-            self.log(f"starting moto server on {self.endpoint}")
-            emulator = self._spawn("emulator", [sys.executable, str(ROOT / "scripts" / "emulator.py"), "--port",
-                                                str(self.emulator_port)], self.env)
-            wait_http(f"{self.endpoint}/moto-api/", 30, process=emulator)  # execution on: emulator.py does it
+            if self.emulator == "localstack":
+                self._start_localstack()
+            else:
+                self.log(f"starting moto server on {self.endpoint}")
+                emulator = self._spawn("emulator", [sys.executable, str(ROOT / "scripts" / "emulator.py"), "--port",
+                                                    str(self.emulator_port)], self.env)
+                wait_http(f"{self.endpoint}/moto-api/", 30, process=emulator)  # execution on: emulator.py does it
         # Provisioning runs in its own process, with exactly the settings the API will get.
         result = subprocess.run([sys.executable, str(ROOT / "scripts" / "provision.py")], cwd=ROOT,
                                 env=self.app_env(), capture_output=True, text=True, timeout=180)
@@ -163,6 +179,27 @@ class DevStack:
             self.log(f"portal ready at {self.portal_url}/ (sign in there with the same email and password)")
         return self
 
+    def _start_localstack(self) -> None:
+        try:
+            python = localstack_venv.ensure(self.env, log=self.log)
+        except localstack_venv.NoSuitablePython as missing:
+            raise RuntimeError(str(missing)) from None
+        dynamodb_port = int(self.env.get("IDP_LOCALSTACK_DYNAMODB_PORT") or free_port())
+        self.state_dir = tempfile.mkdtemp(prefix=f"idp-localstack-{self.emulator_port}-")
+        self.log(f"starting LocalStack on {self.endpoint} (DynamoDB backend: moto on port {dynamodb_port})")
+        localstack = self._spawn("localstack", [str(python), str(ROOT / "scripts" / "localstack_launcher.py"),
+                                                "--port", str(self.emulator_port), "--dynamodb-port", str(dynamodb_port),
+                                                "--state-dir", self.state_dir, "--moto-python", sys.executable],
+                                 {k: v for k, v in self.env.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")})
+        # Its init page answers "completed" once every service is loaded (EAGER_SERVICE_LOADING).
+        deadline = time.monotonic() + 120
+        while True:
+            wait_http(f"{self.endpoint}/_localstack/init/ready", max(deadline - time.monotonic(), 1), process=localstack)
+            with urllib.request.urlopen(f"{self.endpoint}/_localstack/init/ready", timeout=5) as response:  # noqa: S310
+                if json.loads(response.read()).get("completed"):
+                    return
+            time.sleep(0.2)
+
     def _start_scheduler(self, env: dict) -> None:
         scheduler = ROOT / "scripts" / "scheduler.py"
         if scheduler.exists():
@@ -182,6 +219,9 @@ class DevStack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+        if self.state_dir is not None:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+            self.state_dir = None
 
     def __enter__(self) -> DevStack:
         try:

@@ -17,6 +17,7 @@ a state machine, whoever starts the emulator: moto runs no executions otherwise,
 created before it is switched on are never found by executions afterwards.
 
     scripts/emulator --port 4566        # the project's virtualenv; or: python scripts/emulator.py
+    python scripts/emulator.py --dynamodb-only --port 4567   # LocalStack's DynamoDB backend
 
 It exits at once (status 1) when the port is taken, and stops on SIGTERM or SIGINT, even when
 started with those signals ignored (a background job of a non-interactive shell ignores SIGINT).
@@ -24,10 +25,12 @@ started with those signals ignored (a background job of a non-interactive shell 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import signal
 import sys
 import threading
+import types
 
 _LOCK = threading.RLock()
 
@@ -48,9 +51,7 @@ def make_dynamodb_atomic() -> None:
 
 
 def tune_step_functions() -> None:
-    import datetime
     import functools
-    import types
 
     from moto.core.models import botocore_stubber
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -83,13 +84,19 @@ def tune_step_functions() -> None:
 
     from moto.stepfunctions.parser.asl.component.state import state as state_module
 
-    class AwsDatetime(datetime.datetime):
-        def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
-            utc = self.astimezone(datetime.UTC)
-            return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    aws_entered_time(state_module)
 
-    # moto's state module uses its ``datetime`` only for EnteredTime.
-    state_module.datetime = types.SimpleNamespace(datetime=AwsDatetime, timezone=datetime.timezone)
+
+class AwsDatetime(datetime.datetime):
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        utc = self.astimezone(datetime.UTC)
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def aws_entered_time(state_module) -> None:
+    """``$$.State.EnteredTime`` as AWS writes it, in the ASL interpreter's ``state`` module (moto's
+    copy, or LocalStack's own: ``localstack_launcher.py``), which uses ``datetime`` only for it."""
+    state_module.datetime = types.SimpleNamespace(datetime=AwsDatetime, timezone=datetime.timezone, UTC=datetime.UTC)
 
 
 def execution_on() -> None:
@@ -112,12 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--dynamodb-only", action="store_true",
+                        help="serve as LocalStack's DynamoDB backend (scripts/localstack_launcher.py): no Step Functions")
     args = parser.parse_args(argv)
     # moto's Step Functions call the emulator's own DynamoDB at localhost:$MOTO_PORT (default 5000).
     os.environ["MOTO_PORT"] = str(args.port)
     make_dynamodb_atomic()
-    tune_step_functions()
-    execution_on()
+    if not args.dynamodb_only:
+        tune_step_functions()
+        execution_on()
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log for every AWS call
@@ -138,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    print(f"emulator: moto on http://{args.host}:{args.port} (Step Functions execution on)", file=sys.stderr,
-          flush=True)
+    parent = os.getppid()
+    serves = "DynamoDB only" if args.dynamodb_only else "Step Functions execution on"
+    print(f"emulator: moto on http://{args.host}:{args.port} ({serves})", file=sys.stderr, flush=True)
     try:
         while thread.is_alive():
             thread.join(0.5)
+            if args.dynamodb_only and os.getppid() != parent:
+                return 0  # LocalStack died without stopping its backend (a SIGKILL): do not outlive it
         return 1  # the server thread died
     except Stop:
         return 0

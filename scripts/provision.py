@@ -3,7 +3,12 @@ CloudFormation template that deploys to AWS, then the first admin.
 
     python scripts/provision.py            # uses AWS_ENDPOINT_URL, IDP_TABLE_PREFIX, IDP_ADMIN_*
 
-Two local-only rules, both here:
+On LocalStack (recognised by its ``/_localstack/health``, whether ``scripts/dev`` started it or
+``AWS_ENDPOINT_URL`` points at a container) its CloudFormation creates the whole template as one
+stack, as on AWS: uploaded to S3 first and created from ``TemplateURL`` (the template is over
+CloudFormation's 51,200-byte limit for an inline body), nothing left out, nothing created beside it.
+
+On moto, two local-only rules, both here:
 
 - moto's CloudFormation ignores ``DefinitionSubstitutions`` and puts state machines where
   executions cannot find them, so the state machine resource of the template is created through
@@ -13,6 +18,7 @@ Two local-only rules, both here:
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -66,17 +72,25 @@ def split_template(template: dict) -> tuple[dict, dict]:
     return stack_template, machines
 
 
-def create_stack(cloudformation, stack_name: str, template: dict, parameters: dict[str, str],
-                 timeout: float = 120) -> dict[str, str]:
-    """Create (or reuse) the stack and return its outputs."""
+def create_stack(cloudformation, stack_name: str, template: dict | None, parameters: dict[str, str],
+                 timeout: float = 120, template_url: str | None = None) -> dict[str, str]:
+    """Create (or reuse) the stack, from ``template`` or from the one at ``template_url``, and
+    return its outputs. With ``template_url`` an existing stack is updated to it."""
     existing = _describe(cloudformation, stack_name)
+    source = {"TemplateURL": template_url} if template_url else {"TemplateBody": json.dumps(template)}
+    arguments = dict(StackName=stack_name, **source, Capabilities=["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"],
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
     if existing is None or existing["StackStatus"] in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
-        cloudformation.create_stack(
-            StackName=stack_name,
-            TemplateBody=json.dumps(template),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-            Capabilities=["CAPABILITY_NAMED_IAM", "CAPABILITY_IAM"],
-        )
+        if existing is not None and existing["StackStatus"] == "ROLLBACK_COMPLETE":
+            cloudformation.delete_stack(StackName=stack_name)
+            _wait_deleted(cloudformation, stack_name, timeout)
+        cloudformation.create_stack(**arguments)
+    elif template_url:
+        try:
+            cloudformation.update_stack(**arguments)
+        except cloudformation.exceptions.ClientError as error:
+            if "No updates are to be performed" not in str(error):
+                raise
     deadline = time.monotonic() + timeout
     while True:
         stack = _describe(cloudformation, stack_name)
@@ -90,6 +104,14 @@ def create_stack(cloudformation, stack_name: str, template: dict, parameters: di
             raise RuntimeError(f"stack {stack_name} is {status}: {reasons}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"stack {stack_name} still {status} after {timeout}s")
+        time.sleep(0.2)
+
+
+def _wait_deleted(cloudformation, stack_name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while (stack := _describe(cloudformation, stack_name)) is not None and stack["StackStatus"] != "DELETE_COMPLETE":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"stack {stack_name} still {stack['StackStatus']} after {timeout}s")
         time.sleep(0.2)
 
 
@@ -165,16 +187,55 @@ def create_state_machines(stepfunctions, cloudformation, stack_name: str, machin
     return arns
 
 
+def is_localstack(endpoint: str | None) -> bool:
+    """Whether LocalStack answers at ``endpoint`` (its health document lists its services)."""
+    import urllib.error
+    import urllib.request
+
+    if not endpoint:
+        return False
+    try:
+        with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_localstack/health", timeout=5) as response:  # noqa: S310
+            return "services" in json.loads(response.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
+
+
+def upload_template(s3, bucket: str, template: dict, endpoint: str) -> str:
+    """Put the template in ``bucket`` (made when missing) and return its ``TemplateURL``."""
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket)
+    body = json.dumps(template, separators=(",", ":")).encode()
+    key = f"template-{hashlib.sha256(body).hexdigest()[:16]}.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    return f"{endpoint.rstrip('/')}/{bucket}/{key}"
+
+
+def provision_whole_stack(*, table_prefix: str, stack_name: str, session, endpoint: str) -> dict[str, str]:
+    """LocalStack: its CloudFormation creates every resource of the template, through S3."""
+    region = session.region_name or "us-east-1"
+    url = upload_template(session.client("s3", region_name=region), f"{table_prefix}-cloudformation",
+                          load_template(), endpoint)
+    parameters = {"TablePrefix": table_prefix, "DeletionProtection": "false"}
+    return create_stack(session.client("cloudformation", region_name=region), stack_name, None, parameters,
+                        template_url=url)
+
+
 def provision(*, table_prefix: str, stack_name: str | None = None, session=None) -> dict[str, str]:
     """Create every resource; returns the stack outputs plus ``<Logical>Arn`` for state machines."""
     import boto3
 
     session = session or boto3.session.Session()
+    stack_name = stack_name or f"{table_prefix}-stack"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if is_localstack(endpoint):
+        return provision_whole_stack(table_prefix=table_prefix, stack_name=stack_name, session=session,
+                                     endpoint=endpoint)
     region = session.region_name or "us-east-1"
     cloudformation = session.client("cloudformation", region_name=region)
     stepfunctions = session.client("stepfunctions", region_name=region)
     iam = session.client("iam", region_name=region)
-    stack_name = stack_name or f"{table_prefix}-stack"
     stack_template, machines = split_template(load_template())
     parameters = {"TablePrefix": table_prefix, "DeletionProtection": "false"}
     outputs = create_stack(cloudformation, stack_name, stack_template, parameters)

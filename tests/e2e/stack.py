@@ -4,11 +4,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from devstack import DevStack, free_port
+from devstack import ROOT, DevStack, free_port, wait_http
 
 from tests.support import check_documented_success
 
@@ -29,6 +31,20 @@ def running_stack(name: str, portal: bool = False, **extra_env):
                      log=lambda message: None, portal_port=free_port() if portal else None)
     with stack:
         yield stack
+
+
+@contextlib.contextmanager
+def serving(argv: list[str], ready_url: str, env: dict | None = None, timeout: float = 60):
+    """One server process of our own (its own process group, output discarded) once ``ready_url``
+    answers 200, stopped with everything it started when the block ends."""
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        wait_http(ready_url, timeout, process=process)
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
 
 
 def http(method: str, url: str, body=None, token: str | None = None, headers: dict | None = None):

@@ -27,7 +27,7 @@ from chalicelib.storage.logs import LogRecord
 from chalicelib.storage.sdk_keys import SdkKeyRecord
 from chalicelib.storage.services import ServiceRecord, ServiceTagRecord
 from tests.conftest import ROOT
-from tests.e2e.stack import http
+from tests.e2e.stack import http, serving
 from tests.integration.conftest import TABLES, _empty_tables
 
 pytestmark = pytest.mark.allow_scan
@@ -95,14 +95,9 @@ def snapshot(client, prefix: str) -> dict[str, list[dict]]:
 @pytest.fixture
 def fresh_emulator():
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "emulator.py"), "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/moto-api/", 30, process=process)
+    with serving([sys.executable, str(ROOT / "scripts" / "emulator.py"), "--port", str(port)],
+                 f"http://127.0.0.1:{port}/moto-api/", timeout=30):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 def _script_env(endpoint: str, prefix: str) -> dict:
