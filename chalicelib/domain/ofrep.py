@@ -126,17 +126,25 @@ def plans_of(rule: FlagRule) -> dict[str, Plan]:
     return plans
 
 
-# The plans of the snapshot they were made from (a snapshot never changes: a new one replaces it).
+# The plans made from the current snapshot, per flag key, each made on the flag's first evaluation
+# (a snapshot never changes: a new one replaces it, and starts a new dict).
 _prepared: tuple[Snapshot | None, dict[str, dict[str, Plan]]] = (None, {})
 
 
-def _plans(snapshot: Snapshot) -> dict[str, dict[str, Plan]]:
+def _flag_plans(snapshot: Snapshot, key: str) -> dict[str, Plan] | None:
+    """The flag's plans by environment; None for a key that names no flag."""
     global _prepared
     made_from, plans = _prepared
     if made_from is not snapshot:
-        plans = {key: plans_of(rule) for key, rule in snapshot.rules.items()}
+        plans = {}
         _prepared = (snapshot, plans)
-    return plans
+    flag = plans.get(key)
+    if flag is None:
+        rule = snapshot.rules.get(key)
+        if rule is None:
+            return None
+        flag = plans[key] = plans_of(rule)
+    return flag
 
 
 def resolve(plan: Plan, user_id: str | None) -> dict:
@@ -157,7 +165,7 @@ def resolve(plan: Plan, user_id: str | None) -> dict:
 
 def evaluate_flag(context: Context, key: str) -> dict:
     """One flag; raises OfrepError. (The request counts the evaluation: ``chalicelib.api.ofrep``.)"""
-    flag = _plans(cache.snapshot()).get(key)
+    flag = _flag_plans(cache.snapshot(), key)
     if flag is None:
         raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key[:128]} not found", key)
     return resolve(flag[context[0]], context[1])
@@ -168,11 +176,12 @@ def evaluate_all(context: Context) -> dict:
     ``{key, errorCode, errorDetails}``."""
     environment, user_id = context
     snapshot = cache.snapshot()
-    plans = _plans(snapshot)
     flags = []
     for key in snapshot.keys:
+        plans = _flag_plans(snapshot, key)
+        assert plans is not None  # snapshot.keys are the keys of snapshot.rules
         try:
-            flags.append(resolve(plans[key][environment], user_id))
+            flags.append(resolve(plans[environment], user_id))
         except OfrepError as error:
             flags.append(error.to_dict())
     return {"flags": flags}
