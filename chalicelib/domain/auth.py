@@ -127,7 +127,7 @@ def _sdk_key_caller(key: str, *, request_id: str, source_ip: str | None) -> Call
     key_hash = security.hash_sdk_key(key)
     record = credential_cache.get_or_load(f"sdk:{key_hash}", get_settings().auth_cache_seconds,
                                           lambda: _load_sdk_key(key_hash))
-    # The cache holds both kinds of record; what this key's loader stored is a key record or None.
+    # The cache is shared with users (its values are objects): a record, or None for no such key.
     if not isinstance(record, sdk_keys.SdkKeyRecord):
         raise Unauthorized("unknown or revoked SDK key")
     return Caller(kind="sdk_key", id=record.id, environment=record.environment,
