@@ -1,26 +1,33 @@
-"""One cold start, measured inside a fresh process: import the app (or the bare reference app)
-and answer one GET /health through the Lambda handler. Prints the seconds as one JSON line.
+"""One cold start, inside a fresh interpreter: import a bundle's handler and answer one API
+Gateway event through it, as the Lambda runtime does. Uses only the standard library before the
+import, so it runs under ``python -I -S`` with nothing on ``sys.path`` but what it is given.
 
-    python bench/coldstart_probe.py app|bare <project root>
+    python -I -S bench/coldstart_probe.py <health|services> <token or -> <dir> [<dir> ...]
 
-The clock starts when this file starts running (the interpreter's own start-up is the same for
-both and is not ours). The data-store time of the /health answer is measured by hooking botocore
-*after* the imports, so the hook costs the imports nothing.
+The directories go on ``sys.path`` in that order (the bundle, then the runtime's boto3). Prints one
+JSON line: the status, ``CLOCK_MONOTONIC`` when the answer was ready (comparable with the parent's
+clock: it is system-wide), the import's and the request's seconds, and the AWS calls the request
+made (a botocore hook installed after the import, so it costs the import nothing).
 """
-from __future__ import annotations
-
 import json
 import sys
 import time
 
-STARTED = time.perf_counter()
-EVENT = {
-    "resource": "/health", "path": "/health", "httpMethod": "GET", "headers": {"accept": "application/json"},
-    "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
-    "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
-    "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "requestId": "bench", "path": "/api/health",
-                       "identity": {"sourceIp": "127.0.0.1"}, "stage": "api"},
-}
+STARTED = time.monotonic()
+
+
+def event(path: str, token: str | None) -> dict:
+    headers = {"accept": "application/json", "host": "bench.execute-api.us-east-1.amazonaws.com"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    return {
+        "resource": path, "path": path, "httpMethod": "GET", "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()}, "queryStringParameters": None,
+        "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None, "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {"resourcePath": path, "httpMethod": "GET", "requestId": "bench", "path": f"/api{path}",
+                           "identity": {"sourceIp": "127.0.0.1"}, "stage": "api"},
+    }
 
 
 class Context:
@@ -34,57 +41,28 @@ class Context:
         return 30_000
 
 
-def _time_aws_calls() -> list[tuple[float, float]]:
+def main() -> None:
+    which, token, *paths = sys.argv[1:]
+    sys.path[:0] = paths
+    from app import app
+
+    imported = time.monotonic()
     from botocore.client import BaseClient
 
-    spans: list[tuple[float, float]] = []
+    calls = []
     original = BaseClient._make_api_call
 
-    def timed(client, operation, params):
-        started = time.perf_counter()
-        try:
-            return original(client, operation, params)
-        finally:
-            spans.append((started, time.perf_counter()))
+    def recording(client, operation, params):
+        calls.append(operation)
+        return original(client, operation, params)
 
-    BaseClient._make_api_call = timed
-    return spans
-
-
-def _covered(spans: list[tuple[float, float]]) -> float:
-    """Wall time during which at least one AWS call was in flight (calls may run in parallel)."""
-    total, end = 0.0, float("-inf")
-    for start, stop in sorted(spans):
-        if stop > end:
-            total += stop - max(start, end)
-            end = stop
-    return total
-
-
-def main() -> None:
-    which = sys.argv[1]
-    if which == "app":
-        sys.path.insert(0, sys.argv[2])
-        from app import app
-    else:
-        import boto3
-        from chalice import Chalice
-
-        app = Chalice(app_name="bare")
-        client = boto3.client("dynamodb")
-
-        @app.route("/health")
-        def health():
-            return {"status": "ok", "client": client.meta.service_model.service_name}
-
-    imported = time.perf_counter()
-    spans = _time_aws_calls()
-    hooked = time.perf_counter()
-    response = app(EVENT, Context())
-    done = time.perf_counter()
-    print(json.dumps({"status": response["statusCode"], "import_s": imported - STARTED,
-                      "request_s": done - hooked, "datastore_s": _covered(spans), "aws_calls": len(spans),
-                      "total_s": (imported - STARTED) + (done - hooked)}))
+    BaseClient._make_api_call = recording
+    hooked = time.monotonic()
+    response = app(event(f"/{which}", None if token == "-" else token), Context())
+    done = time.monotonic()
+    print(json.dumps({"status": response["statusCode"], "answered_at": done - (hooked - imported),
+                      "import_s": imported - STARTED, "request_s": done - hooked, "aws_calls": calls,
+                      "modules": len(sys.modules)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 //   CHROME_PATH=$(command -v chromium) node bench/lighthouse.mjs <portal url> <email> <password> <path>...
 //
 // Prints one JSON object: {"<path>": {"performance": 0-100, "accessibility": 0-100, ...}}.
-// "/login" is audited signed out, before the sign-in. scripts/bench_portal.py installs lighthouse
+// "/login" is audited signed out, before the sign-in. bench/phases/portal.py installs lighthouse
 // into out/bench-tools and runs this with NODE_PATH pointing there.
 import lighthouse from 'lighthouse';
 import puppeteer from 'puppeteer-core';

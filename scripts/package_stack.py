@@ -297,9 +297,44 @@ def package(stage: str, outdir: Path | None = None, *, quiet: bool = False) -> P
     if not quiet and result.stdout.strip():
         print(result.stdout.strip(), file=sys.stderr)
     sam = outdir / "sam.json"
-    sam.write_text(json.dumps(wire(json.loads(sam.read_text()), settings), indent=2) + "\n")
+    template = wire(json.loads(sam.read_text()), settings)
+    sam.write_text(json.dumps(template, indent=2) + "\n")
+    add_bytecode(outdir / "deployment.zip", runtimes(template))
     copy_portal(outdir / "portal", log=(lambda _: None) if quiet else (lambda line: print(line, file=sys.stderr)))
     return sam
+
+
+def runtimes(template: dict) -> set[str]:
+    return {resource["Properties"]["Runtime"] for resource in template.get("Resources", {}).values()
+            if resource.get("Type") == FUNCTION and "Runtime" in resource.get("Properties", {})}
+
+
+def add_bytecode(bundle: Path, wanted_runtimes: set[str]) -> int:
+    """Add the compiled bytecode of every module to the code bundle. ``chalice package`` unpacks
+    wheels without ``.pyc`` files and Lambda's ``/var/task`` is read-only, so without them every
+    cold start compiles every module it imports. Compiled by this interpreter, which must be the
+    functions' runtime (``chalice package`` picks the runtime from it), with unchecked hashes:
+    the zip keeps modification times to two seconds only, which timestamp-checked bytecode would
+    take for stale. Returns the number of files added."""
+    import compileall
+    import py_compile
+    import zipfile
+
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if wanted_runtimes != {here}:
+        raise PackagingError(f"the functions run {sorted(wanted_runtimes)}: bytecode compiled by {here} would not load")
+    with tempfile.TemporaryDirectory(prefix="idp-bytecode-") as scratch:
+        with zipfile.ZipFile(bundle) as source:
+            source.extractall(scratch)
+        before = set(Path(scratch).rglob("*.pyc"))
+        if not compileall.compile_dir(scratch, quiet=2, workers=0, stripdir=scratch, prependdir="/var/task",
+                                      invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH):
+            raise PackagingError("a module of the code bundle does not compile")
+        added = sorted(set(Path(scratch).rglob("*.pyc")) - before)
+        with zipfile.ZipFile(bundle, "a", compression=zipfile.ZIP_DEFLATED) as target:
+            for path in added:
+                target.write(path, path.relative_to(scratch).as_posix())
+    return len(added)
 
 
 def copy_portal(target: Path, log=print) -> Path:

@@ -1,17 +1,16 @@
-"""Helpers for tests: a small JSON client over Chalice's test client or real HTTP, the check that
-every success answer is what its route documents, and a botocore hook that counts (and can forbid)
-AWS calls."""
+"""Helpers for tests: a small JSON client over Chalice's test client, the check that every success
+answer is what its route documents, and a count of the AWS calls a block makes (the client and the
+count are the benchmark's harness, bench/harness.py)."""
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.client import BaseClient
+from bench.harness import Recorder, json_request
 
 
 @dataclass
@@ -83,19 +82,10 @@ class Api:
 
     def request(self, method: str, path: str, body: Any = None, *, token: str | None = None,
                 headers: dict | None = None, raw: bytes | None = None) -> Reply:
-        all_headers = {"Content-Type": "application/json"}
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        all_headers.update(headers or {})
-        payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        response = getattr(self.client.http, method.lower())(path, headers=all_headers, body=payload)
-        text = response.body.decode() if isinstance(response.body, bytes) else response.body
-        try:
-            parsed = json.loads(text) if text else None
-        except ValueError:
-            parsed = text
-        check_documented_success(method, path, response.status_code, dict(response.headers), parsed)
-        return Reply(response.status_code, dict(response.headers), parsed)
+        status, response_headers, parsed = json_request(self.client, method, path, body, token=token,
+                                                        headers=headers, raw=raw)
+        check_documented_success(method, path, status, response_headers, parsed)
+        return Reply(status, response_headers, parsed)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -115,34 +105,12 @@ class Api:
         return Session(reply.body["access_token"], reply.body["user"])
 
 
-class AwsCalls:
-    def __init__(self):
-        self.calls: list[tuple[str, str]] = []
-
-    def count(self, service: str | None = None, operation: str | None = None) -> int:
-        return sum(1 for s, o in self.calls if (service is None or s == service) and (operation is None or o == operation))
-
-    @property
-    def scans(self) -> int:
-        return self.count(operation="Scan")
-
-
 @contextlib.contextmanager
 def count_aws_calls():
-    """Count every AWS API call made in the block, by service and operation. Hooks botocore's one
-    entry point for API calls, so boto3 clients and pynamodb's own connection are both seen."""
-    recorder = AwsCalls()
-    original = BaseClient._make_api_call
-
-    def recording(client, operation_name, api_params):
-        recorder.calls.append((client.meta.service_model.service_name, operation_name))
-        return original(client, operation_name, api_params)
-
-    BaseClient._make_api_call = recording
-    try:
+    """Count every AWS API call made in the block, by service and operation (``count()``,
+    ``scans``): the benchmark's recorder, which sees boto3 clients and pynamodb's connection."""
+    with Recorder() as recorder:
         yield recorder
-    finally:
-        BaseClient._make_api_call = original
 
 
 def walk_pages(api, token: str, path: str, query: str, limit: int) -> tuple[list[list[dict]], list[int]]:

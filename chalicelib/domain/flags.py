@@ -87,10 +87,10 @@ class FlagCache:
         self._generation = 0  # bumped by every local write, so a load racing a write is not kept
 
     def snapshot(self) -> Snapshot:
-        ttl = get_settings().flag_cache_seconds
         current = self._snapshot
         if current is not None and current.expires > time.monotonic():
             return current
+        ttl = get_settings().flag_cache_seconds
         generation = self._generation
         rules = {record.key: rule_of(record) for record in store.all_flags()}
         loaded = Snapshot(rules=rules, keys=tuple(sorted(rules)), expires=time.monotonic() + ttl)

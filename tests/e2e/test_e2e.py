@@ -74,13 +74,14 @@ def test_a_body_over_64_kib_is_413_and_unknown_routes_are_refused(stack):
 
 
 def test_scripts_dev_stops_everything_on_sigint(tmp_path):
-    """`scripts/dev` in the foreground: healthy, then Ctrl-C (SIGINT to its process group) frees both ports."""
+    """`scripts/dev` in the foreground: healthy, then Ctrl-C (SIGINT to its process group) frees all three ports."""
     from devstack import free_port, port_open, wait_http
 
-    api_port, emulator_port = free_port(), free_port()
+    api_port, emulator_port, portal_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    env.update({"IDP_PORT": str(api_port), "IDP_EMULATOR_PORT": str(emulator_port), "IDP_BCRYPT_ROUNDS": "4",
-                "IDP_ADMIN_PASSWORD": "dev-admin-password", "IDP_LOG_LEVEL": "WARNING",
+    env.update({"IDP_PORT": str(api_port), "IDP_EMULATOR_PORT": str(emulator_port),
+                "IDP_PORTAL_PORT": str(portal_port), "IDP_BCRYPT_ROUNDS": "4", "IDP_ADMIN_PASSWORD": "dev-admin-password",
+                "IDP_LOG_LEVEL": "WARNING",
                 "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable))})
     log = open(tmp_path / "dev.log", "w")  # noqa: SIM115
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -94,9 +95,10 @@ def test_scripts_dev_stops_everything_on_sigint(tmp_path):
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=30) == 0
         deadline = time.monotonic() + 10
-        while (port_open(api_port) or port_open(emulator_port)) and time.monotonic() < deadline:
+        ports = (api_port, emulator_port, portal_port)
+        while any(port_open(port) for port in ports) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not port_open(api_port) and not port_open(emulator_port)
+        assert not any(port_open(port) for port in ports)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

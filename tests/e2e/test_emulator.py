@@ -96,7 +96,7 @@ def test_scripts_dev_refuses_an_emulator_that_runs_no_executions(tmp_path):
         wait_http(f"http://127.0.0.1:{emulator_port}/moto-api/", 60, process=moto)
         dev = subprocess.run([str(ROOT / "scripts" / "dev")], cwd=ROOT, capture_output=True, text=True, timeout=180,
                              env=_env(AWS_ENDPOINT_URL=f"http://127.0.0.1:{emulator_port}", IDP_PORT=str(api_port),
-                                      IDP_TABLE_PREFIX="idp-refused", IDP_BCRYPT_ROUNDS="4"))
+                                      IDP_PORTAL_PORT=str(free_port()), IDP_TABLE_PREFIX="idp-refused", IDP_BCRYPT_ROUNDS="4"))
         # restore --provision (the README's recipe) refuses it too, before creating anything.
         archive = tmp_path / "empty.jsonl.gz"
         archive.write_bytes(gzip.compress(

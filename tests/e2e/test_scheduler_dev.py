@@ -19,7 +19,8 @@ def test_scripts_dev_runs_the_scheduled_jobs_and_ctrl_c_stops_them(tmp_path):
 
     api_port, emulator_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    env.update({"IDP_PORT": str(api_port), "IDP_EMULATOR_PORT": str(emulator_port), "IDP_BCRYPT_ROUNDS": "4",
+    env.update({"IDP_PORT": str(api_port), "IDP_EMULATOR_PORT": str(emulator_port), "IDP_PORTAL": "off",
+                "IDP_BCRYPT_ROUNDS": "4",
                 "IDP_LOG_LEVEL": "WARNING", "IDP_TABLE_PREFIX": "idp-e2e-scheduler",
                 "IDP_VENV": os.path.dirname(os.path.dirname(sys.executable))})
     env.pop("IDP_STATE_MACHINE_ARN", None)

@@ -309,7 +309,8 @@ def test_the_readme_restore_recipe_as_written_serves_the_data_and_runs_new_deplo
     # Run from the repository root, as the README's commands are; the archive is this test's.
     assert " idp.jsonl.gz\n" in recipe
     script = recipe.replace("4566", str(emulator_port)).replace(" idp.jsonl.gz\n", f" {tmp_path / 'idp.jsonl.gz'}\n")
-    env = newcomer_env(tmp_path, IDP_PORT=str(api_port), IDP_STEP_TIME_SCALE="0", IDP_DEPLOY_SUCCESS_RATE="100",
+    env = newcomer_env(tmp_path, IDP_PORT=str(api_port), IDP_PORTAL_PORT=str(free_port()),
+                       IDP_STEP_TIME_SCALE="0", IDP_DEPLOY_SUCCESS_RATE="100",
                        IDP_BCRYPT_ROUNDS="4", IDP_LOG_LEVEL="WARNING")
     log_path = tmp_path / "recipe.log"
     with open(log_path, "w") as log:

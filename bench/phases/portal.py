@@ -16,12 +16,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.core import ROOT
 
 TOOLS = ROOT / "out" / "bench-tools"
 LIGHTHOUSE_VERSION = "13.5.0"
