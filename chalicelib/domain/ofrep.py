@@ -157,7 +157,7 @@ def resolve(plan: Plan, user_id: str | None) -> dict:
         return inside.copy()
     if bucket_hash is None:
         return inside.copy()
-    # evaluation.in_rollout, inline: this runs once per flag of every evaluation.
+    # evaluation.bucket(key, user_id) < percentage, from the rule's prepared hash.
     hashed = bucket_hash.copy()
     hashed.update(user_id.encode())
     return (inside if first_64_bits(hashed.digest())[0] % 100 < percentage else outside).copy()
