@@ -10,6 +10,7 @@ import provision
 import pytest
 from moto import mock_aws
 
+from chalicelib.core.settings import get_settings
 from tests.conftest import TEST_ENV
 from tests.support import Api, count_aws_calls
 
@@ -22,6 +23,9 @@ OUTPUTS = provision.provision(table_prefix=TEST_ENV["IDP_TABLE_PREFIX"])
 for _key, _value in OUTPUTS.items():
     if _key.endswith("StateMachineArn"):
         os.environ["IDP_STATE_MACHINE_ARN"] = _value
+# Test modules collected before this folder (tests/e2e imports the app) may have read the settings
+# already, without the state machine provisioned just now.
+get_settings.cache_clear()
 
 from chalice.local import LocalChalice  # noqa: E402
 
