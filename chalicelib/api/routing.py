@@ -18,7 +18,6 @@ from chalice import Response
 from chalicelib.api import http
 from chalicelib.api.problems import ProtocolErrors, error_response
 from chalicelib.api.route_index import ROUTE_MODULES
-from chalicelib.api.schemas import EmptyBody
 
 PUBLIC = "public"
 VIEWER = "viewer"
@@ -41,7 +40,10 @@ class RouteSpec:
     operation_id: str
     body: Any = None  # pydantic model of the JSON body
     query: Any = None  # pydantic model of the query string
-    response: Any = None  # pydantic model of the success body (None: no body)
+    # The pydantic model of the success body (None: no body), or ``"module:Name"`` of one: the
+    # response models only document the route, and a route whose module must not import pydantic
+    # (/health) names them so, imported when the document or a test reads them.
+    response_model: Any = None
     status: int = 200
     errors: tuple[int, ...] = ()
     headers: dict = field(default_factory=dict)  # extra documented response headers
@@ -49,7 +51,7 @@ class RouteSpec:
     description: str = ""
     # Documented responses that are not problem+json (a protocol's own error shape such as OFREP's,
     # or a 304): status -> pydantic model of an application/json body, or None for no body.
-    responses: dict = field(default_factory=dict)
+    response_models: dict = field(default_factory=dict)
     # The path parameter naming a resource with an owner (``owner_id``): below admin, only its owner may
     # call the route (the domain enforces it; the document and the security suite read it from here).
     owner: str = ""
@@ -63,6 +65,21 @@ class RouteSpec:
     path_params: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
     # The route's own error shape (see chalicelib.api.problems); None: problem+json.
     protocol_errors: ProtocolErrors | None = None
+
+    @property
+    def response(self) -> Any:
+        return _model(self.response_model)
+
+    @property
+    def responses(self) -> dict:
+        return {status: _model(model) for status, model in self.response_models.items()}
+
+
+def _model(model: Any) -> Any:
+    if isinstance(model, str):
+        module, name = model.split(":")
+        return getattr(importlib.import_module(module), name)
+    return model
 
 
 RouteKey = tuple[str, str]
@@ -164,6 +181,8 @@ def _endpoint(view: Callable, spec: RouteSpec) -> Serve:
         try:
             arguments: dict[str, Any] = {name: parse(path_values[name]) for name, parse in parsers.items()}
             if spec.empty_body:
+                from chalicelib.api.schemas import EmptyBody
+
                 http.json_body(request, EmptyBody, optional=True)
             if spec.body is not None:
                 arguments["body"] = http.json_body(request, spec.body, optional=spec.body_optional)
@@ -207,9 +226,9 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
         spec = RouteSpec(
             method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
-            body=body, query=query, response=response, status=status, errors=tuple(errors),
+            body=body, query=query, response_model=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
-            responses=responses or {}, owner=owner, api_key_header=api_key_header,
+            response_models=responses or {}, owner=owner, api_key_header=api_key_header,
             body_optional=body_optional, empty_body=empty_body, path_params=dict(path_params or {}),
             protocol_errors=protocol_errors,
         )
