@@ -20,7 +20,7 @@ from chalicelib.api.routing import VIEWER, route
 from chalicelib.api.schemas import SERVER_VALIDATED, RequestModel, ResponseModel
 from chalicelib.core.errors import MalformedBody, ValidationFailed
 from chalicelib.core.settings import ENVIRONMENTS
-from chalicelib.domain import ofrep
+from chalicelib.domain import metrics, ofrep
 from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
@@ -120,7 +120,11 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
                    "`PARSE_ERROR` / `INVALID_CONTEXT` / `TARGETING_KEY_MISSING` and 404 `FLAG_NOT_FOUND` answer "
                    "OFREP's `{key, errorCode, errorDetails}` as application/json.")
 def ofrep_evaluate_flag(caller: Caller, key: str, body: OfrepRequest):
-    return http.respond(ofrep.evaluate_flag(_context(caller, body), key))
+    evaluated = ofrep.evaluate_flag(_context(caller, body), key)
+    # Counted once per request, here: a Powertools metric costs several times the evaluation, so
+    # the domain's evaluation stays free of it.
+    metrics.count(metrics.FLAG_EVALUATED)
+    return http.respond(evaluated)
 
 
 @route(bp, "/ofrep/v1/evaluate/flags", "POST", access=VIEWER, sdk_key=True, api_key_header=True,
@@ -133,6 +137,8 @@ def ofrep_evaluate_flag(caller: Caller, key: str, body: OfrepRequest):
                    "without `targetingKey`) is listed as `{key, errorCode, errorDetails}`.")
 def ofrep_evaluate_flags(caller: Caller, request: Request, body: OfrepRequest):
     evaluated = ofrep.evaluate_all(_context(caller, body))
+    if evaluated["flags"]:
+        metrics.count(metrics.FLAG_EVALUATED, len(evaluated["flags"]))
     etag = _etag(evaluated)
     if _matches(request.headers.get("if-none-match"), etag):
         # No body, so no Content-Type either.

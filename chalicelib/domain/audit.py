@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
 from chalicelib.core import clock
@@ -48,8 +49,9 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None,
 
 
 def entry(caller: Caller, action: str, resource_id: str | None, changes: dict | None = None, *,
-          actor_id: str | None = ..., actor_email: str | None = ...) -> dict:
-    """A new audit entry for ``action`` by ``caller`` (the actor may be overridden, e.g. a login)."""
+          actor_id: str | None | EllipsisType = ..., actor_email: str | None | EllipsisType = ...) -> dict:
+    """A new audit entry for ``action`` by ``caller`` (the actor may be overridden, e.g. a login;
+    ``...``, the default, means the caller's own id or email, None means none)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action}")
     return {

@@ -46,14 +46,14 @@ def _throttle_key(email: str) -> str:
     return f"login-failures#{email}"
 
 
-def _throttled_for(counter) -> int:
+def _throttled_for(counter: counters.CounterRecord | None) -> int:
     """Seconds until the email of this failure counter may try again (0 when it may try now)."""
     settings = get_settings()
     if counter is None or counter.window_start is None:
         return 0
     window_end = int(counter.window_start) + settings.login_window_seconds
     remaining = window_end - clock.epoch()
-    if remaining > 0 and counter.count >= settings.login_max_failures:
+    if remaining > 0 and counter.value >= settings.login_max_failures:
         return remaining
     return 0
 
@@ -63,13 +63,13 @@ def starts_new_window(window_start: int | None, now: int, window_seconds: int) -
     return window_start is None or window_start + window_seconds <= now
 
 
-def _record_failure(transaction, email: str, counter) -> None:
+def _record_failure(transaction: base.Transaction, email: str, counter: counters.CounterRecord | None) -> None:
     """Count a failure on ``counter`` as read (the write is conditioned on its window, so a counter
     that moved meanwhile cancels the transaction and the caller reads it again)."""
     settings = get_settings()
     now = clock.epoch()
-    window_start = counter.window_start if counter is not None else None
-    if starts_new_window(window_start, now, settings.login_window_seconds):
+    window_start = int(counter.window_start) if counter is not None and counter.window_start is not None else None
+    if window_start is None or starts_new_window(window_start, now, settings.login_window_seconds):
         counters.start_window(transaction, _throttle_key(email), previous_start=window_start,
                               exists=counter is not None, now=now,
                               expires_at=now + settings.login_window_seconds + 60)
@@ -88,7 +88,7 @@ def login(email: str, password: str, caller: Caller) -> dict:
     user = users.get_by_email(email)
     password_ok = security.verify_password(password, user.password_hash if user else None)
     if user is not None and password_ok and not user.disabled:
-        token, expires_in = security.issue_token(user.id, user.role, user.token_generation)
+        token, expires_in = security.issue_token(user.id, user.role, int(user.token_generation))
         # The day counter is shared: a concurrent transaction on it is retried by the transaction itself.
         with base.transaction() as transaction:
             counters.clear(transaction, _throttle_key(email))
@@ -115,11 +115,11 @@ def login(email: str, password: str, caller: Caller) -> dict:
     raise Unauthorized(INVALID_CREDENTIALS)
 
 
-def _load_user(user_id: str):
+def _load_user(user_id: str) -> users.UserRecord | None:
     return users.get(user_id)
 
 
-def _load_sdk_key(key_hash: str):
+def _load_sdk_key(key_hash: str) -> sdk_keys.SdkKeyRecord | None:
     return sdk_keys.find_by_hash(key_hash)
 
 
@@ -127,7 +127,8 @@ def _sdk_key_caller(key: str, *, request_id: str, source_ip: str | None) -> Call
     key_hash = security.hash_sdk_key(key)
     record = credential_cache.get_or_load(f"sdk:{key_hash}", get_settings().auth_cache_seconds,
                                           lambda: _load_sdk_key(key_hash))
-    if record is None:
+    # The cache is shared with users (its values are objects): a record, or None for no such key.
+    if not isinstance(record, sdk_keys.SdkKeyRecord):
         raise Unauthorized("unknown or revoked SDK key")
     return Caller(kind="sdk_key", id=record.id, environment=record.environment,
                   request_id=request_id, source_ip=source_ip)
@@ -159,7 +160,7 @@ def authenticate(authorization: str | None, *, api_key: str | None = None, reque
     except security.InvalidToken:
         raise Unauthorized("invalid or expired token") from None
     user = credential_cache.get_or_load(f"user:{claims.subject}", ttl, lambda: _load_user(claims.subject))
-    if user is None or user.disabled:
+    if not isinstance(user, users.UserRecord) or user.disabled:
         raise Unauthorized("unknown or disabled user")
     if user.role != claims.role or user.token_generation != claims.generation:
         raise Unauthorized("token revoked: sign in again")
@@ -177,7 +178,7 @@ def authorize(caller: Caller, min_role: str, sdk_key_allowed: bool) -> None:
 
 
 def change_password(caller: Caller, current_password: str, new_password: str) -> None:
-    user = users.get(caller.id)
+    user = users.get(caller.user_id)
     if user is None:
         raise Unauthorized("unknown user")
     if not security.verify_password(current_password, user.password_hash):

@@ -29,6 +29,13 @@ class Caller:
         return self.id
 
     @property
+    def key_environment(self) -> str:
+        """An SDK key's own environment (every SDK key caller is built with one)."""
+        if self.kind != "sdk_key" or self.environment is None:
+            raise Unauthorized("an SDK key is required")
+        return self.environment
+
+    @property
     def is_admin(self) -> bool:
         return self.is_user and self.role == "admin"
 

@@ -226,9 +226,10 @@ def environment_for(caller: Caller, named: str | None) -> str:
     """The environment to evaluate in: an SDK key's own (naming another one is forbidden), or the
     one a user names (required)."""
     if caller.kind == "sdk_key":
-        if named is not None and named != caller.environment:
-            raise Forbidden(f"this SDK key evaluates in {caller.environment} only")
-        return caller.environment
+        own = caller.key_environment
+        if named is not None and named != own:
+            raise Forbidden(f"this SDK key evaluates in {own} only")
+        return own
     if named is None:
         raise ValidationFailed.field("environment", "required")
     if named not in ENVIRONMENTS:

@@ -109,7 +109,7 @@ def publish_closed_hours(moment: datetime | None = None) -> list[str]:
     hours = [this_hour - timedelta(hours=back) for back in (2, 1)]
     hours = [hour for hour in hours if moment - (hour + timedelta(hours=1)) >= CLOSE_GRACE]
     found = store.get_many([store.hour_key(hour) for hour in hours])
-    published = []
+    published: list[str] = []
     for hour in hours:
         record = found.get(store.hour_key(hour))
         if record is None or record.published_at is not None:

@@ -18,14 +18,15 @@ day it is written, not the day someone switches the flag on.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import NamedTuple
 
 from chalicelib.core.errors import Forbidden
 from chalicelib.core.settings import ENVIRONMENTS
-from chalicelib.domain import evaluation, metrics
+from chalicelib.domain import evaluation
 from chalicelib.domain.caller import Caller
-from chalicelib.domain.evaluation import FlagRule
-from chalicelib.domain.flags import cache, is_valid_key
+from chalicelib.domain.evaluation import FlagRule, first_64_bits
+from chalicelib.domain.flags import Snapshot, cache
 
 PARSE_ERROR = "PARSE_ERROR"
 INVALID_CONTEXT = "INVALID_CONTEXT"
@@ -59,12 +60,9 @@ class OfrepError(Exception):
         return {**body, "errorCode": self.code, "errorDetails": self.details}
 
 
-class Context(NamedTuple):
-    """Who is evaluated where (immutable; a tuple because one is made per evaluation request and a
-    frozen dataclass takes several times longer to build)."""
-
-    environment: str
-    targeting_key: str | None
+# Who is evaluated where: (environment, targeting key or None). A plain tuple: one is made per
+# evaluation request, and a named tuple takes several times longer to build.
+Context = tuple[str, str | None]
 
 
 def resolve_context(caller: Caller, environment: str | None, targeting_key: str | None) -> Context:
@@ -74,58 +72,116 @@ def resolve_context(caller: Caller, environment: str | None, targeting_key: str 
         own = caller.environment
         if own is None or environment is not None and environment != own:
             raise Forbidden(f"this SDK key evaluates in {own} only")
-        return Context(environment=own, targeting_key=targeting_key or None)
+        return own, targeting_key or None
     if environment is None:
         raise OfrepError(400, INVALID_CONTEXT, "context.environment is required with a user token "
                                                f"(one of {', '.join(ENVIRONMENTS)})")
     elif environment not in ENVIRONMENTS:
         raise OfrepError(400, INVALID_CONTEXT, f"context.environment must be one of {', '.join(ENVIRONMENTS)}")
-    return Context(environment=environment, targeting_key=targeting_key or None)
+    return environment, targeting_key or None
 
 
-def resolve(rule: FlagRule, context: Context) -> dict:
-    """One flag for one context. The standard reason: our FLAG_DISABLED is DISABLED, our
+class Plan(NamedTuple):
+    """One flag in one environment, prepared once per cache snapshot: everything but the user's
+    bucket is known, so an evaluation is a hash and the choice between two ready answers."""
+
+    bucket_hash: hashlib._Hash | None  # the rule's, when the user's bucket decides; else None
+    percentage: int
+    inside: dict  # the answer in the rollout, or the only one when no bucket decides
+    outside: dict
+    needs_user: str | None  # a rollout below 100: the TARGETING_KEY_MISSING details without a user
+
+
+def _answer(rule: FlagRule, result: evaluation.Result) -> dict:
+    """The OFREP success for a result. The standard reason: our FLAG_DISABLED is DISABLED, our
     ENVIRONMENT_NOT_TARGETED is DEFAULT, else SPLIT below 100 %, TARGETING_MATCH with an environment
-    list, STATIC without. Written out in one function: it runs once per flag of every evaluation."""
-    environment, user_id = context
-    partial = rule.rollout_percentage < 100
-    if partial and user_id is None:
-        raise OfrepError(400, TARGETING_KEY_MISSING,
-                         f"flag {rule.key} rolls out to {rule.rollout_percentage}% of users: "
-                         "send context.targetingKey (the user id)", rule.key)
-    result = evaluation.evaluate(rule, environment, user_id)
+    list, STATIC without."""
     ours = result.reason
     if ours == evaluation.FLAG_DISABLED:
         reason = DISABLED
     elif ours == evaluation.ENVIRONMENT_NOT_TARGETED:
         reason = DEFAULT
     else:
-        reason = SPLIT if partial else TARGETING_MATCH if rule.environments else STATIC
-    enabled = result.enabled
-    return {"key": rule.key, "value": enabled, "variant": "on" if enabled else "off", "reason": reason,
-            "metadata": {"reason_code": ours}}
+        reason = SPLIT if rule.rollout_percentage < 100 else TARGETING_MATCH if rule.environments else STATIC
+    return {"key": rule.key, "value": result.enabled, "variant": "on" if result.enabled else "off",
+            "reason": reason, "metadata": {"reason_code": ours}}
+
+
+def plans_of(rule: FlagRule) -> dict[str, Plan]:
+    """The flag's plan in every environment."""
+    needs_user = None
+    if rule.rollout_percentage < 100:
+        needs_user = (f"flag {rule.key} rolls out to {rule.rollout_percentage}% of users: "
+                      "send context.targetingKey (the user id)")
+    inside, outside = evaluation.split_results()
+    split = Plan(rule.bucket_hash, rule.rollout_percentage, _answer(rule, inside), _answer(rule, outside), needs_user)
+    plans = {}
+    for environment in ENVIRONMENTS:
+        fixed = evaluation.fixed_result(rule, environment)
+        if fixed is None:
+            plans[environment] = split
+        else:
+            answer = _answer(rule, fixed)
+            plans[environment] = Plan(None, rule.rollout_percentage, answer, answer, needs_user)
+    return plans
+
+
+# The plans made from the current snapshot, per flag key, each made on the flag's first evaluation
+# (a snapshot never changes: a new one replaces it, and starts a new dict).
+_prepared: tuple[Snapshot | None, dict[str, dict[str, Plan]]] = (None, {})
+
+
+def _flag_plans(snapshot: Snapshot, key: str) -> dict[str, Plan] | None:
+    """The flag's plans by environment; None for a key that names no flag."""
+    global _prepared
+    made_from, plans = _prepared
+    if made_from is not snapshot:
+        plans = {}
+        _prepared = (snapshot, plans)
+    flag = plans.get(key)
+    if flag is None:
+        rule = snapshot.rules.get(key)
+        if rule is None:
+            return None
+        flag = plans[key] = plans_of(rule)
+    return flag
+
+
+def resolve(plan: Plan, user_id: str | None) -> dict:
+    """One flag for one user; raises OfrepError. A new dict each time (its ``metadata`` is shared by
+    every answer of the plan: read it only)."""
+    bucket_hash, percentage, inside, outside, needs_user = plan
+    if user_id is None:
+        if needs_user is not None:
+            raise OfrepError(400, TARGETING_KEY_MISSING, needs_user, inside["key"])
+        return inside.copy()
+    if bucket_hash is None:
+        return inside.copy()
+    # evaluation.bucket(key, user_id) < percentage, from the rule's prepared hash.
+    hashed = bucket_hash.copy()
+    hashed.update(user_id.encode())
+    return (inside if first_64_bits(hashed.digest())[0] % 100 < percentage else outside).copy()
 
 
 def evaluate_flag(context: Context, key: str) -> dict:
-    """One flag; raises OfrepError."""
-    rule = cache.snapshot().rules.get(key) if is_valid_key(key) else None
-    if rule is None:
+    """One flag; raises OfrepError. (The request counts the evaluation: ``chalicelib.api.ofrep``.)"""
+    flag = _flag_plans(cache.snapshot(), key)
+    if flag is None:
         raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key[:128]} not found", key)
-    resolved = resolve(rule, context)
-    metrics.count(metrics.FLAG_EVALUATED)
-    return resolved
+    return resolve(flag[context[0]], context[1])
 
 
 def evaluate_all(context: Context) -> dict:
     """Every flag, sorted by key; a flag that cannot be evaluated for this context is listed as
     ``{key, errorCode, errorDetails}``."""
+    environment, user_id = context
     snapshot = cache.snapshot()
     flags = []
     for key in snapshot.keys:
+        plans = _flag_plans(snapshot, key)
+        assert plans is not None  # snapshot.keys are the keys of snapshot.rules
         try:
-            flags.append(resolve(snapshot.rules[key], context))
+            flags.append(resolve(plans[environment], user_id))
         except OfrepError as error:
             flags.append(error.to_dict())
-    if flags:
-        metrics.count(metrics.FLAG_EVALUATED, len(flags))
     return {"flags": flags}

@@ -104,7 +104,7 @@ def create_service(caller: Caller, name: str, *, description: str = "", reposito
                    lifecycle: str = "experimental", tier: int | None = None, tags: list[str] | None = None,
                    owner_id: str | None = None) -> dict:
     """A developer creates services they own; an admin may name another (existing) owner."""
-    owner = owner_id if owner_id is not None else caller.id
+    owner = owner_id if owner_id is not None else caller.user_id
     if owner != caller.id:
         if not caller.is_admin:
             raise Forbidden("only admins may create a service for another owner")
@@ -173,7 +173,7 @@ def _load_for_write(caller: Caller, service_id: str, expected_version: int | Non
     record = store.get(service_id)
     if record is None:
         raise NotFound(f"service {service_id} not found")
-    check_may_change(caller, service_id, record.owner_id, record.version, expected_version)
+    check_may_change(caller, service_id, record.owner_id, int(record.version), expected_version)
     return record
 
 

@@ -125,7 +125,8 @@ def update_user(caller: Caller, user_id: str, *, name: str | None = None, role: 
     if not changes:
         return before
     delta = admin_count_delta((record.role, bool(record.disabled)),
-                              (changes.get("role", record.role), changes.get("disabled", bool(record.disabled))))
+                              (role if role is not None else record.role,
+                               disabled if disabled is not None else bool(record.disabled)))
     now = clock.now_iso()
     after = {**before, **changes, "updated_at": now, "version": before["version"] + 1}
     try:

@@ -84,6 +84,9 @@ def query(*, actor_id: str | None, action: str | None, resource_type: str | None
     ``actor_id``, else ``action``, else ``resource_type``, else the whole feed; the time range
     (ISO 8601, both ends inclusive) is the index's sort key, and the filters the index does not
     serve filter it (``query_page`` reads on until the page is full, within its bound)."""
+    index: GlobalSecondaryIndex[AuditRecord]
+    key: str
+    residual: tuple[str, ...]
     if resource_id is not None:
         index, key, residual = AuditRecord.by_resource, resource_id, ("actor_id", "action", "resource_type")
     elif actor_id is not None:

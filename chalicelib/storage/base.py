@@ -6,13 +6,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import aws
@@ -48,9 +48,12 @@ class _SessionConnection(Connection):
         return aws.botocore_session()
 
 
-def table_meta(suffix: str) -> type:
+def table_meta(suffix: str) -> MetaProtocol:
     """A model's ``Meta``: its table, named from the settings, and the region."""
-    return type("Meta", (), {"table_name": table_name(suffix), "region": region()})
+    meta = type("Meta", (), {"table_name": table_name(suffix), "region": region()})
+    # pynamodb's model metaclass fills in the settings this class leaves out (host, timeouts, ...),
+    # so the class becomes a full MetaProtocol only once the model is created.
+    return cast(MetaProtocol, meta)
 
 
 def index_meta(name: str) -> type:

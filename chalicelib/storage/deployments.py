@@ -133,6 +133,8 @@ def list_page(*, limit: int, start_key: dict | None, service_id: str | None = No
     ``service_id`` remains a filter expression, read on up to ``MAX_EXAMINED`` deployments so
     that pages are full (a service has far fewer deployments than the platform)."""
     residual = None
+    target: GlobalSecondaryIndex[DeploymentRecord]
+    key: str
     if service_id is not None:
         if environment is not None:
             target, key = DeploymentRecord.by_service_env, service_env(service_id, environment)
@@ -191,13 +193,15 @@ def settle(tx: Transaction, deployment: DeploymentRecord, status: str, now: str,
     if cancelled_by is not None:
         actions.append(DeploymentRecord.cancelled_by.set(cancelled_by))
     condition = DeploymentRecord.status == deployment.status
+    # A step's fields by item access (``steps[i]["status"]``): the same attribute as ``.status``,
+    # and typed by pynamodb (a Path), which attribute access on ``steps[i]`` is not.
     for index, step in enumerate(deployment.steps or []):
-        condition &= DeploymentRecord.steps[index].status == step.status
+        condition &= DeploymentRecord.steps[index]["status"] == step.status
     for index, step_status, finishes_now in steps:
         path = DeploymentRecord.steps[index]
-        actions.append(path.status.set(step_status))
+        actions.append(path["status"].set(step_status))
         if finishes_now:
-            actions.append(path.finished_at.set(now))
+            actions.append(path["finished_at"].set(now))
     tx.update(deployment, actions=actions, condition=condition, label="deployment")
 
 

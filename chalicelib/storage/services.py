@@ -13,6 +13,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
+from pynamodb.expressions.operand import Path
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
@@ -55,22 +56,24 @@ class ServiceRecord(TableModel):
     owner_id = UnicodeAttribute()
     lifecycle = UnicodeAttribute(default="experimental")
     tier = NumberAttribute(null=True)
-    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    # A list of str stored as a list of S: pynamodb types ``of`` as the element's value type, which
+    # only holds for MapAttribute elements, so UnicodeAttribute (elements are str) is refused.
+    tags: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     health = UnicodeAttribute(default="unknown")
     # environment -> deployment id holding that environment's slot; always present (maybe empty)
     # so the state machine can address ``active_slots.#env`` directly.
-    active_slots = MapAttribute(default=dict)
+    active_slots: MapAttribute[str, str] = MapAttribute(default=dict)
     # {id, status, version, environment, finished_at} of the newest finished deployment, or absent.
-    last_deployment = MapAttribute(null=True)
+    last_deployment: MapAttribute[str, str | None] = MapAttribute(null=True)
     # The same per environment, as top-level attributes (``health_<env>``, ``last_deployment_<env>``)
     # rather than a map: the state machine sets them by name with no parent map that a service
     # stored before them would lack. An environment's slot is ``active_slots.<env>``.
     health_development = UnicodeAttribute(null=True)
     health_staging = UnicodeAttribute(null=True)
     health_production = UnicodeAttribute(null=True)
-    last_deployment_development = MapAttribute(null=True)
-    last_deployment_staging = MapAttribute(null=True)
-    last_deployment_production = MapAttribute(null=True)
+    last_deployment_development: MapAttribute[str, str | None] = MapAttribute(null=True)
+    last_deployment_staging: MapAttribute[str, str | None] = MapAttribute(null=True)
+    last_deployment_production: MapAttribute[str, str | None] = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
@@ -147,12 +150,13 @@ def query(limit: int, start_key: dict | None, *, owner_id: str | None = None, li
     rest filter it."""
     if name is not None:
         record = get_by_name(name)
-        matches = record is not None and all((
+        if record is not None and all((
             owner_id is None or record.owner_id == owner_id,
             lifecycle is None or record.lifecycle == lifecycle,
             tag is None or tag in (record.tags or []),
-        ))
-        return Page(items=[record] if matches else [], last_key=None)
+        )):
+            return Page(items=[record], last_key=None)
+        return Page(items=[], last_key=None)
     if tag is not None:
         return tagged_page(tag, limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
     return list_page(limit, start_key, owner_id=owner_id, lifecycle=lifecycle)
@@ -272,16 +276,22 @@ def delete(tx: Transaction, service: ServiceRecord) -> None:
 # --- the deployment engine's writes -----------------------------------------------------------
 
 
+def _slot(environment: str) -> Path:
+    """The document path ``active_slots.<environment>``, built from the attribute's Path: the same
+    path as ``ServiceRecord.active_slots[environment]``, which pynamodb types as the map's value (str)."""
+    return Path(ServiceRecord.active_slots)[environment]
+
+
 def claim_slot(tx: Transaction, service_id: str, environment: str, deployment_id: str) -> None:
     """Refused (label ``slot``) when the service does not exist or the environment's slot is held."""
-    slot = ServiceRecord.active_slots[environment]
+    slot = _slot(environment)
     tx.update(ServiceRecord(service_id), actions=[slot.set(deployment_id)],
               condition=ServiceRecord.id.exists() & slot.does_not_exist(), label="slot")
 
 
 def release_slot_of(service_id: str, environment: str, holder: str) -> bool:
     """Free the slot if ``holder`` still holds it (one conditional write); False when it moved."""
-    slot = ServiceRecord.active_slots[environment]
+    slot = _slot(environment)
     try:
         ServiceRecord(service_id).update(actions=[slot.remove()], condition=slot == holder)
     except UpdateError:
@@ -301,7 +311,7 @@ def record_finish(tx: Transaction, service_id: str, last: dict, *, degraded: boo
                getattr(ServiceRecord, f"last_deployment_{environment}").set(last)]
     if degraded:
         actions += [ServiceRecord.health.set("degraded"), getattr(ServiceRecord, f"health_{environment}").set("degraded")]
-    slot = ServiceRecord.active_slots[environment]
+    slot = _slot(environment)
     if holds_slot:
         actions.append(slot.remove())
         condition = slot == last["id"]
