@@ -1,31 +1,17 @@
-"""The Chalice application: it only assembles the blueprints, the middleware and the event
-handlers defined in ``chalicelib``."""
+"""The Chalice application: it only assembles the routes, the middleware and the event handlers
+defined in ``chalicelib``. Every route is registered here from the route index; the module that
+declares a route is imported on its first request (see ``chalicelib.api.routing.RouteTable``)."""
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import (
-    alerts,
-    audit,
-    auth,
-    deployment_events,
-    deployments,
-    flags,
-    health,
-    logs,
-    metrics,
-    ofrep,
-    openapi,
-    people,
-    sdk_keys,
-    services,
-    users,
-)
+from chalicelib.api import alert_job, deployment_events
 from chalicelib.api.middleware import http_middleware
+from chalicelib.api.routing import register_routes
 
 app = Chalice(app_name="idp")
 app.register_middleware(observability.lambda_middleware, "all")
 app.register_middleware(http_middleware, "http")
+register_routes(app)
 
-for blueprint_module in (health, openapi, auth, users, people, audit, services, logs, deployments, deployment_events, flags,
-                         ofrep, sdk_keys, metrics, alerts):
+for blueprint_module in (deployment_events, alert_job):
     app.register_blueprint(blueprint_module.bp)

@@ -1,17 +1,17 @@
-"""/alerts: what the alert rules found, and acknowledging it; plus the job that runs the rules."""
+"""/alerts: what the alert rules found, and acknowledging it (the job that runs the rules is in
+``chalicelib.api.alert_job``)."""
 from __future__ import annotations
 
 from typing import Literal
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import ListQuery, Page, ResponseModel
-from chalicelib.domain import alerts, metrics
+from chalicelib.domain import alerts
 from chalicelib.domain.caller import Caller
-from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
 
@@ -46,11 +46,3 @@ def list_alerts(query: AlertsQuery):
 def acknowledge_alert(caller: Caller, alert_id: str):
     return http.respond(alerts.acknowledge(caller, alert_id))
 
-
-@bp.schedule(Rate(5, unit=Rate.MINUTES),
-             description="Evaluate the alert rules, publish new alerts, publish closed hours' deployment outcomes")
-def alert_rules(event):
-    report = alerts.run_rules()
-    report["published_hours"] = metrics.publish_closed_hours()
-    logger.info("alert rules evaluated", extra={"report": report})
-    return report

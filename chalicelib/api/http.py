@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Response
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.problems import HandlerResponse, json_response
 from chalicelib.core import ids
 from chalicelib.core.errors import MalformedBody, ValidationFailed
 from chalicelib.domain.caller import Caller
 
+if TYPE_CHECKING:  # pydantic is imported by the models a route declares: /health has none
+    from pydantic import BaseModel, ValidationError
+
 MAX_BODY_BYTES = 65_536
 MAX_QUERY_VALUE = 1024
 CALLER_KEY = "idp_caller"
 REQUEST_ID_KEY = "idp_request_id"
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 
 
 def caller(request: Request) -> Caller:
@@ -45,6 +47,8 @@ def validation_errors(error: ValidationError) -> list[dict]:
 
 
 def validate(model: type[Model], data: Any) -> Model:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as error:

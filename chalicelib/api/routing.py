@@ -6,9 +6,10 @@ rule or documentation, and a handler cannot read input its route does not declar
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from chalice import Response
 
 from chalicelib.api import http
 from chalicelib.api.problems import ProtocolErrors, error_response
-from chalicelib.api.schemas import EmptyBody
+from chalicelib.api.route_index import ROUTE_MODULES
 
 PUBLIC = "public"
 VIEWER = "viewer"
@@ -39,7 +40,10 @@ class RouteSpec:
     operation_id: str
     body: Any = None  # pydantic model of the JSON body
     query: Any = None  # pydantic model of the query string
-    response: Any = None  # pydantic model of the success body (None: no body)
+    # The pydantic model of the success body (None: no body), or ``"module:Name"`` of one: the
+    # response models only document the route, and a route whose module must not import pydantic
+    # (/health) names them so, imported when the document or a test reads them.
+    response_model: Any = None
     status: int = 200
     errors: tuple[int, ...] = ()
     headers: dict = field(default_factory=dict)  # extra documented response headers
@@ -47,7 +51,7 @@ class RouteSpec:
     description: str = ""
     # Documented responses that are not problem+json (a protocol's own error shape such as OFREP's,
     # or a 304): status -> pydantic model of an application/json body, or None for no body.
-    responses: dict = field(default_factory=dict)
+    response_models: dict = field(default_factory=dict)
     # The path parameter naming a resource with an owner (``owner_id``): below admin, only its owner may
     # call the route (the domain enforces it; the document and the security suite read it from here).
     owner: str = ""
@@ -62,8 +66,84 @@ class RouteSpec:
     # The route's own error shape (see chalicelib.api.problems); None: problem+json.
     protocol_errors: ProtocolErrors | None = None
 
+    @property
+    def response(self) -> Any:
+        return _model(self.response_model)
 
-ROUTES: dict[tuple[str, str], RouteSpec] = {}
+    @property
+    def responses(self) -> dict:
+        return {status: _model(model) for status, model in self.response_models.items()}
+
+
+def _model(model: Any) -> Any:
+    if isinstance(model, str):
+        module, name = model.split(":")
+        return getattr(importlib.import_module(module), name)
+    return model
+
+
+RouteKey = tuple[str, str]
+# What serves a route: the request, then its path parameters.
+Serve = Callable[..., Response]
+
+
+class RouteTable(Mapping[RouteKey, RouteSpec]):
+    """Every route's spec. The keys are known without importing the route modules (from
+    ``route_index``); looking a route up imports the module that declares it, so a cold start pays
+    only for the route it serves, and walking the whole table imports every module."""
+
+    def __init__(self) -> None:
+        self._specs: dict[RouteKey, RouteSpec] = {}
+        self._serves: dict[RouteKey, Serve] = {}
+
+    def _load(self, key: RouteKey) -> None:
+        if key not in self._specs and key in ROUTE_MODULES:
+            importlib.import_module(f"chalicelib.api.{ROUTE_MODULES[key]}")
+
+    def __getitem__(self, key: RouteKey) -> RouteSpec:
+        self._load(key)
+        return self._specs[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in ROUTE_MODULES or key in self._specs
+
+    def __iter__(self) -> Iterator[RouteKey]:
+        return iter({**dict.fromkeys(ROUTE_MODULES), **dict.fromkeys(self._specs)})
+
+    def __len__(self) -> int:
+        return len(ROUTE_MODULES.keys() | self._specs.keys())
+
+    def declared(self, key: RouteKey) -> bool:
+        """Whether a module has declared the route (without importing anything)."""
+        return key in self._specs
+
+    def add(self, key: RouteKey, spec: RouteSpec, serve: Serve) -> None:
+        if key in self._specs:
+            raise ValueError(f"route {key[0]} {key[1]} declared twice")
+        self._specs[key] = spec
+        self._serves[key] = serve
+
+    def serve(self, key: RouteKey) -> Serve:
+        self._load(key)
+        return self._serves[key]
+
+
+ROUTES = RouteTable()
+
+
+def register_routes(app) -> None:
+    """Register every route of ``route_index`` on the Chalice app, each importing the module that
+    declares it on its first request."""
+    for method, path in ROUTE_MODULES:
+        app.route(path, methods=[method])(_view_importing_its_module(app, (method, path)))
+
+
+def _view_importing_its_module(app, key: RouteKey) -> Callable[..., Response]:
+    def view(**path_values: str) -> Response:
+        return ROUTES.serve(key)(app.current_request, **path_values)
+
+    view.__name__ = key[0].lower() + re.sub(r"\W+", "_", key[1]).rstrip("_")
+    return view
 
 
 def _path_parsers(path: str, declared: Mapping[str, Callable[[str], str]]) -> dict[str, Callable[[str], str]]:
@@ -92,16 +172,17 @@ def _check_handler(view: Callable, spec: RouteSpec, parsers: Mapping[str, Any]) 
     return wanted
 
 
-def _endpoint(blueprint, view: Callable, spec: RouteSpec) -> Callable[..., Response]:
+def _endpoint(view: Callable, spec: RouteSpec) -> Serve:
     parsers = _path_parsers(spec.path, spec.path_params)
     wanted = _check_handler(view, spec, parsers)
 
     @functools.wraps(view)
-    def endpoint(**path_values: str) -> Response:
-        request = blueprint.current_request
+    def endpoint(request, **path_values: str) -> Response:
         try:
             arguments: dict[str, Any] = {name: parse(path_values[name]) for name, parse in parsers.items()}
             if spec.empty_body:
+                from chalicelib.api.schemas import EmptyBody
+
                 http.json_body(request, EmptyBody, optional=True)
             if spec.body is not None:
                 arguments["body"] = http.json_body(request, spec.body, optional=spec.body_optional)
@@ -140,19 +221,26 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
 
     def register(view: Callable) -> Callable:
         key = (method, path)
-        if key in ROUTES:
+        if ROUTES.declared(key):
             raise ValueError(f"route {method} {path} declared twice")
         spec = RouteSpec(
             method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
-            body=body, query=query, response=response, status=status, errors=tuple(errors),
+            body=body, query=query, response_model=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
-            responses=responses or {}, owner=owner, api_key_header=api_key_header,
+            response_models=responses or {}, owner=owner, api_key_header=api_key_header,
             body_optional=body_optional, empty_body=empty_body, path_params=dict(path_params or {}),
             protocol_errors=protocol_errors,
         )
-        endpoint = _endpoint(blueprint, view, spec)  # refuses a handler that does not fit its route
-        ROUTES[key] = spec
-        return blueprint.route(path, methods=[method])(endpoint)
+        endpoint = _endpoint(view, spec)  # refuses a handler that does not fit its route
+        ROUTES.add(key, spec, endpoint)
+        if key in ROUTE_MODULES:  # the app registers it (register_routes)
+            return view
+
+        @functools.wraps(view)
+        def blueprint_view(**path_values: str) -> Response:
+            return endpoint(blueprint.current_request, **path_values)
+
+        return blueprint.route(path, methods=[method])(blueprint_view)
 
     return register

@@ -1,0 +1,48 @@
+"""Which module of ``chalicelib.api`` declares each route, so the app can register every route at
+import while a cold start imports only the module of the route it serves (its models, domain and
+storage modules). In the order Chalice registers them. tests/test_route_index.py holds this to what
+the modules declare and prints the table to paste when a route is added."""
+from __future__ import annotations
+
+ROUTE_MODULES: dict[tuple[str, str], str] = {
+    ("GET", "/health"): "health",
+    ("GET", "/openapi.json"): "openapi",
+    ("POST", "/auth/login"): "auth",
+    ("GET", "/auth/me"): "auth",
+    ("POST", "/auth/password"): "auth",
+    ("GET", "/users"): "users",
+    ("POST", "/users"): "users",
+    ("GET", "/users/{user_id}"): "users",
+    ("PATCH", "/users/{user_id}"): "users",
+    ("DELETE", "/users/{user_id}"): "users",
+    ("GET", "/people"): "people",
+    ("GET", "/audit"): "audit",
+    ("GET", "/services"): "services",
+    ("POST", "/services"): "services",
+    ("GET", "/services/{service_id}"): "services",
+    ("PATCH", "/services/{service_id}"): "services",
+    ("DELETE", "/services/{service_id}"): "services",
+    ("GET", "/services/{service_id}/logs"): "logs",
+    ("POST", "/deployments"): "deployments",
+    ("GET", "/deployments"): "deployments",
+    ("GET", "/deployments/{deployment_id}"): "deployments",
+    ("GET", "/deployments/{deployment_id}/logs"): "deployments",
+    ("POST", "/deployments/{deployment_id}/cancel"): "deployments",
+    ("POST", "/deployments/{deployment_id}/rollback"): "deployments",
+    ("GET", "/services/{service_id}/deployments"): "deployments",
+    ("GET", "/flags"): "flags",
+    ("POST", "/flags"): "flags",
+    ("POST", "/flags/evaluate"): "flags",
+    ("GET", "/flags/{key}"): "flags",
+    ("PATCH", "/flags/{key}"): "flags",
+    ("DELETE", "/flags/{key}"): "flags",
+    ("GET", "/flags/{key}/evaluate"): "flags",
+    ("POST", "/ofrep/v1/evaluate/flags/{key}"): "ofrep",
+    ("POST", "/ofrep/v1/evaluate/flags"): "ofrep",
+    ("GET", "/sdk-keys"): "sdk_keys",
+    ("POST", "/sdk-keys"): "sdk_keys",
+    ("DELETE", "/sdk-keys/{key_id}"): "sdk_keys",
+    ("GET", "/metrics/summary"): "metrics",
+    ("GET", "/alerts"): "alerts",
+    ("POST", "/alerts/{alert_id}/ack"): "alerts",
+}
