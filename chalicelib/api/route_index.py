@@ -1,6 +1,6 @@
 """Which module of ``chalicelib.api`` declares each route, so the app can register every route at
 import while a cold start imports only the module of the route it serves (its models, domain and
-storage modules). In the order Chalice registers them. tests/test_route_index.py holds this to what
+storage modules). In the order Chalice registers them. tests/unit/test_route_index.py holds this to what
 the modules declare and prints the table to paste when a route is added."""
 from __future__ import annotations
 

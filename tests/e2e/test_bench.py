@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-import app  # noqa: F401 - importing the app registers every route in ROUTES
 from bench.phases import round_trips
 from bench.phases import scale as scale_phase
 from chalicelib.api.routing import ROUTES
