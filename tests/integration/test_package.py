@@ -267,18 +267,12 @@ def test_an_unknown_or_local_stage_is_refused():
             package_stack.stage_settings(stage)
 
 
-def test_cfn_lint_finds_no_error_and_every_warning_is_explained(packaged):
+def test_cfn_lint_finds_no_error_and_no_warning(packaged):
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     files = [str(p) for p in packaged.values()]  # infrastructure/template.json is inside each
     result = subprocess.run([str(cfn_lint), "--format", "json", *files], capture_output=True, text=True,
                             timeout=120, check=False)
-    findings = json.loads(result.stdout or "[]")
-    errors = [f for f in findings if f["Level"] == "Error"]
-    assert not errors, json.dumps(errors, indent=1)
-    explained = (ROOT / "README.md").read_text()
-    unexplained = sorted({f["Rule"]["Id"] for f in findings if f["Rule"]["Id"] not in explained})
-    assert not unexplained, f"cfn-lint warnings not explained in README.md 'Deploy to AWS': {unexplained}"
-    assert result.returncode in (0, 4, 8, 12), result.stderr  # 2 would be an error
+    assert result.returncode == 0 and json.loads(result.stdout or "[]") == [], result.stdout[-3000:] + result.stderr
 
 
 def test_the_bundle_imports_on_its_own_with_the_runtime_python(packaged, tmp_path):
