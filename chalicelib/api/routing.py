@@ -113,10 +113,6 @@ class RouteTable(Mapping[RouteKey, RouteSpec]):
     def __len__(self) -> int:
         return len(ROUTE_MODULES.keys() | self._specs.keys())
 
-    def declared(self, key: RouteKey) -> bool:
-        """Whether a module has declared the route (without importing anything)."""
-        return key in self._specs
-
     def add(self, key: RouteKey, spec: RouteSpec, serve: Serve) -> None:
         if key in self._specs:
             raise ValueError(f"route {key[0]} {key[1]} declared twice")
@@ -221,8 +217,6 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
 
     def register(view: Callable) -> Callable:
         key = (method, path)
-        if ROUTES.declared(key):
-            raise ValueError(f"route {method} {path} declared twice")
         spec = RouteSpec(
             method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
@@ -233,7 +227,7 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
             protocol_errors=protocol_errors,
         )
         endpoint = _endpoint(view, spec)  # refuses a handler that does not fit its route
-        ROUTES.add(key, spec, endpoint)
+        ROUTES.add(key, spec, endpoint)  # refuses a route declared twice
         if key in ROUTE_MODULES:  # the app registers it (register_routes)
             return view
 

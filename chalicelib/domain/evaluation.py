@@ -76,6 +76,13 @@ def bucket(flag_key: str, user_id: str) -> int:
     return first_64_bits(_sha256(f"{flag_key}:{user_id}".encode()).digest())[0] % 100
 
 
+def rule_bucket(rule: FlagRule, user_id: str) -> int:
+    """``bucket(rule.key, user_id)`` from the rule's prepared hash: the hot path of every evaluation."""
+    hashed = rule.bucket_hash.copy()
+    hashed.update(user_id.encode())
+    return first_64_bits(hashed.digest())[0] % 100
+
+
 def fixed_result(rule: FlagRule, environment: str) -> Result | None:
     """The result of rules 1, 2 and 4 when no bucket is needed; None when the user's bucket decides
     (a partial rollout in a targeted environment)."""
@@ -96,16 +103,9 @@ def split_results() -> tuple[Result, Result]:
 def evaluate(rule: FlagRule, environment: str, user_id: str | None) -> Result:
     """Apply the four rules in order. ``user_id`` may be None only when the rollout is 100 % (or an
     earlier rule decides); asking for a bucket without a user is a programming error."""
-    if not rule.enabled:
-        return _DISABLED
-    if rule.environments and environment not in rule.environments:
-        return _NOT_TARGETED
-    if rule.rollout_percentage < 100:
-        if user_id is None:
-            raise ValueError(f"flag {rule.key} has a partial rollout: a user id is needed")
-        # bucket(rule.key, user_id) from the rule's prepared hash: the hot path of every evaluation.
-        hashed = rule.bucket_hash.copy()
-        hashed.update(user_id.encode())
-        if first_64_bits(hashed.digest())[0] % 100 >= rule.rollout_percentage:
-            return _OUTSIDE
-    return _ON
+    fixed = fixed_result(rule, environment)
+    if fixed is not None:
+        return fixed
+    if user_id is None:
+        raise ValueError(f"flag {rule.key} has a partial rollout: a user id is needed")
+    return _ON if rule_bucket(rule, user_id) < rule.rollout_percentage else _OUTSIDE

@@ -18,14 +18,13 @@ day it is written, not the day someone switches the flag on.
 """
 from __future__ import annotations
 
-import hashlib
 from typing import NamedTuple
 
 from chalicelib.core.errors import Forbidden
 from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import evaluation
 from chalicelib.domain.caller import Caller
-from chalicelib.domain.evaluation import FlagRule, first_64_bits
+from chalicelib.domain.evaluation import FlagRule, rule_bucket
 from chalicelib.domain.flags import Snapshot, cache
 
 PARSE_ERROR = "PARSE_ERROR"
@@ -85,7 +84,7 @@ class Plan(NamedTuple):
     """One flag in one environment, prepared once per cache snapshot: everything but the user's
     bucket is known, so an evaluation is a hash and the choice between two ready answers."""
 
-    bucket_hash: hashlib._Hash | None  # the rule's, when the user's bucket decides; else None
+    rule: FlagRule | None  # when the user's bucket decides; else None
     percentage: int
     inside: dict  # the answer in the rollout, or the only one when no bucket decides
     outside: dict
@@ -114,7 +113,7 @@ def plans_of(rule: FlagRule) -> dict[str, Plan]:
         needs_user = (f"flag {rule.key} rolls out to {rule.rollout_percentage}% of users: "
                       "send context.targetingKey (the user id)")
     inside, outside = evaluation.split_results()
-    split = Plan(rule.bucket_hash, rule.rollout_percentage, _answer(rule, inside), _answer(rule, outside), needs_user)
+    split = Plan(rule, rule.rollout_percentage, _answer(rule, inside), _answer(rule, outside), needs_user)
     plans = {}
     for environment in ENVIRONMENTS:
         fixed = evaluation.fixed_result(rule, environment)
@@ -150,17 +149,14 @@ def _flag_plans(snapshot: Snapshot, key: str) -> dict[str, Plan] | None:
 def resolve(plan: Plan, user_id: str | None) -> dict:
     """One flag for one user; raises OfrepError. A new dict each time (its ``metadata`` is shared by
     every answer of the plan: read it only)."""
-    bucket_hash, percentage, inside, outside, needs_user = plan
+    rule, percentage, inside, outside, needs_user = plan
     if user_id is None:
         if needs_user is not None:
             raise OfrepError(400, TARGETING_KEY_MISSING, needs_user, inside["key"])
         return inside.copy()
-    if bucket_hash is None:
+    if rule is None:
         return inside.copy()
-    # evaluation.bucket(key, user_id) < percentage, from the rule's prepared hash.
-    hashed = bucket_hash.copy()
-    hashed.update(user_id.encode())
-    return (inside if first_64_bits(hashed.digest())[0] % 100 < percentage else outside).copy()
+    return (inside if rule_bucket(rule, user_id) < percentage else outside).copy()
 
 
 def evaluate_flag(context: Context, key: str) -> dict:
