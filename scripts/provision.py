@@ -212,14 +212,18 @@ def upload_template(s3, bucket: str, template: dict, endpoint: str) -> str:
     return f"{endpoint.rstrip('/')}/{bucket}/{key}"
 
 
+def local_parameters(table_prefix: str) -> dict[str, str]:
+    """The template's parameters for a local stack: its table prefix, and tables that may be deleted."""
+    return {"TablePrefix": table_prefix, "DeletionProtection": "false"}
+
+
 def provision_whole_stack(*, table_prefix: str, stack_name: str, session, endpoint: str) -> dict[str, str]:
     """LocalStack: its CloudFormation creates every resource of the template, through S3."""
     region = session.region_name or "us-east-1"
     url = upload_template(session.client("s3", region_name=region), f"{table_prefix}-cloudformation",
                           load_template(), endpoint)
-    parameters = {"TablePrefix": table_prefix, "DeletionProtection": "false"}
-    return create_stack(session.client("cloudformation", region_name=region), stack_name, None, parameters,
-                        template_url=url)
+    return create_stack(session.client("cloudformation", region_name=region), stack_name, None,
+                        local_parameters(table_prefix), template_url=url)
 
 
 def provision(*, table_prefix: str, stack_name: str | None = None, session=None) -> dict[str, str]:
@@ -237,7 +241,7 @@ def provision(*, table_prefix: str, stack_name: str | None = None, session=None)
     stepfunctions = session.client("stepfunctions", region_name=region)
     iam = session.client("iam", region_name=region)
     stack_template, machines = split_template(load_template())
-    parameters = {"TablePrefix": table_prefix, "DeletionProtection": "false"}
+    parameters = local_parameters(table_prefix)
     outputs = create_stack(cloudformation, stack_name, stack_template, parameters)
     for logical_id, arn in create_state_machines(stepfunctions, cloudformation, stack_name, machines,
                                                  parameters, outputs, iam).items():
