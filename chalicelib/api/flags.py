@@ -10,7 +10,7 @@ from chalicelib.api import http
 from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
 from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel, ResponseModel
 from chalicelib.core.errors import NotFound
-from chalicelib.domain import evaluation, flags
+from chalicelib.domain import evaluation, flags, metrics
 from chalicelib.domain.caller import Caller
 
 bp = Blueprint(__name__)
@@ -127,7 +127,10 @@ def create_flag(caller: Caller, body: CreateFlag):
 @route(bp, "/flags/evaluate", "POST", access=VIEWER, sdk_key=True, summary="Evaluate several flags (or all) for a user",
        body=BulkEvaluate, response=BulkEvaluation, errors=(400, 401, 403, 413))
 def evaluate_flags(caller: Caller, body: BulkEvaluate):
-    return http.respond(flags.evaluate_flags(caller, body.environment, body.user_id, body.keys))
+    evaluated = flags.evaluate_flags(caller, body.environment, body.user_id, body.keys)
+    if evaluated["flags"]:
+        metrics.count(metrics.FLAG_EVALUATED, len(evaluated["flags"]))
+    return http.respond(evaluated)
 
 
 @route(bp, "/flags/{key}", "GET", access=VIEWER, summary="Get a flag", response=Flag, errors=(401, 403, 404),
@@ -157,4 +160,6 @@ def delete_flag(caller: Caller, key: str):
                    "bucket ≥ rollout → `OUTSIDE_ROLLOUT`; otherwise `ALL_CONDITIONS_MET`. The bucket is "
                    "SHA-256(\"<key>:<user_id>\"), first 8 bytes big-endian, mod 100.")
 def evaluate_flag(caller: Caller, key: str, query: EvaluateQuery):
-    return http.respond(flags.evaluate_flag(caller, key, query.environment, query.user_id))
+    evaluated = flags.evaluate_flag(caller, key, query.environment, query.user_id)
+    metrics.count(metrics.FLAG_EVALUATED)  # per request, in the handler, as OFREP's routes count
+    return http.respond(evaluated)

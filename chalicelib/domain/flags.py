@@ -242,7 +242,6 @@ def evaluate_flag(caller: Caller, key: str, environment: str | None, user_id: st
     rule = cache.snapshot().rules.get(key)
     if rule is None:
         raise NotFound(f"flag {key[:128]!r} not found")
-    metrics.count(metrics.FLAG_EVALUATED)
     return {"key": key, **evaluation.evaluate(rule, env, user_id).to_dict()}
 
 
@@ -257,6 +256,4 @@ def evaluate_flags(caller: Caller, environment: str | None, user_id: str, keys: 
             not_found.append(key)
         else:
             results[key] = evaluation.evaluate(rule, env, user_id).to_dict()
-    if results:
-        metrics.count(metrics.FLAG_EVALUATED, len(results))
     return {"flags": results, "not_found": not_found}

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from chalicelib.core.errors import Forbidden
 from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import evaluation
 from chalicelib.domain.caller import Caller
 from chalicelib.domain.evaluation import FlagRule, rule_bucket
-from chalicelib.domain.flags import Snapshot, cache
+from chalicelib.domain.flags import Snapshot, cache, environment_for
 
 PARSE_ERROR = "PARSE_ERROR"
 INVALID_CONTEXT = "INVALID_CONTEXT"
@@ -68,10 +67,7 @@ def resolve_context(caller: Caller, environment: str | None, targeting_key: str 
     """The environment to evaluate in: an SDK key's own, or with a user token the one the context
     names. (The body's shape is the API's to check: ``chalicelib.api.ofrep``.)"""
     if caller.kind == "sdk_key":
-        own = caller.environment
-        if own is None or environment is not None and environment != own:
-            raise Forbidden(f"this SDK key evaluates in {own} only")
-        return own, targeting_key or None
+        return environment_for(caller, environment), targeting_key or None
     if environment is None:
         raise OfrepError(400, INVALID_CONTEXT, "context.environment is required with a user token "
                                                f"(one of {', '.join(ENVIRONMENTS)})")
