@@ -2,14 +2,16 @@
 ``chalicelib.api.alert_job``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import http
+from chalicelib.api.query import Choice, ListQuery, param
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, ResponseModel
+from chalicelib.api.schemas import Page, ResponseModel
 from chalicelib.domain import alerts
 from chalicelib.domain.caller import Caller
 
@@ -30,8 +32,9 @@ class Alert(ResponseModel):
     version: int
 
 
+@dataclass(frozen=True, kw_only=True)
 class AlertsQuery(ListQuery):
-    status: Literal["open", "resolved"] | None = Field(None, description="Only open or only resolved alerts.")
+    status: str | None = param(Choice(("open", "resolved")), description="Only open or only resolved alerts.")
 
 
 @route(bp, "/alerts", "GET", access=VIEWER, summary="Alerts, newest first", query=AlertsQuery, response=Page[Alert],

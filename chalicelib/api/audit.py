@@ -1,14 +1,16 @@
 """/audit: who changed what."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.api import http
+from chalicelib.api.query import TIMESTAMP, Choice, ListQuery, Text, param
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, ListQuery, Page, ResponseModel, Timestamp
+from chalicelib.api.schemas import Page, ResponseModel
 from chalicelib.domain import audit
 from chalicelib.domain.caller import Caller
 
@@ -36,15 +38,16 @@ class AuditEntry(ResponseModel):
     source_ip: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
 class AuditQuery(ListQuery):
-    actor_id: str | None = Field(None, max_length=64, description="Entries made by this user (non-admins: only "
+    actor_id: str | None = param(Text(max_length=64), description="Entries made by this user (non-admins: only "
                                                                   "their own id; another is a 403).")
-    action: Action | None = Field(None, description="Entries of this action.")
-    resource_type: ResourceType | None = Field(None, description="Entries about this kind of resource.")
-    resource_id: str | None = Field(None, max_length=128, description="Entries about this resource (a flag: its key).")
-    since: Timestamp | None = Field(None, description="Entries at or after this instant.",
-                                    json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
-    until: Timestamp | None = Field(None, description="Entries at or before this instant.")
+    action: str | None = param(Choice(audit.ACTIONS), description="Entries of this action.")
+    resource_type: str | None = param(Choice(audit.RESOURCE_TYPES), description="Entries about this kind of resource.")
+    resource_id: str | None = param(Text(max_length=128), description="Entries about this resource (a flag: its key).")
+    since: str | None = param(TIMESTAMP, description="Entries at or after this instant.",
+                              server_validated="must not be after `until`")
+    until: str | None = param(TIMESTAMP, description="Entries at or before this instant.")
 
 
 @route(bp, "/audit", "GET", access=VIEWER, summary="Audit entries, newest first (non-admins: only their own)",

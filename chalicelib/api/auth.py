@@ -5,8 +5,9 @@ from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
+from chalicelib.api.query import SERVER_VALIDATED
 from chalicelib.api.routing import PUBLIC, VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Password, RequestModel, ResponseModel
+from chalicelib.api.schemas import Password, RequestModel, ResponseModel
 from chalicelib.api.users import User
 from chalicelib.domain import auth, users
 from chalicelib.domain.caller import Caller

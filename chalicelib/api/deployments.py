@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from chalice import Blueprint
@@ -10,9 +11,11 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
 from chalicelib.api.logs import LogLine
+from chalicelib.api.query import ID, Choice, ListQuery, param
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, Id, ListQuery, Page, RequestModel, ResponseModel
+from chalicelib.api.schemas import Environment, Page, RequestModel, ResponseModel
 from chalicelib.core.errors import ValidationFailed
+from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import deployments
 from chalicelib.domain.caller import Caller
 
@@ -62,10 +65,12 @@ class TriggerDeployment(RequestModel):
     environment: Environment = "production"
 
 
+@dataclass(frozen=True, kw_only=True)
 class DeploymentQuery(ListQuery):
-    service_id: Id | None = Field(None, description="Only this service's deployments.")
-    status: Status | None = Field(None, description="Only deployments in this status (at the time of reading).")
-    environment: Environment | None = Field(None, description="Only deployments to this environment.")
+    service_id: str | None = param(ID, description="Only this service's deployments.")
+    status: str | None = param(Choice(deployments.STATUSES), description="Only deployments in this status (at the "
+                                                                          "time of reading).")
+    environment: str | None = param(Choice(ENVIRONMENTS), description="Only deployments to this environment.")
 
 
 LOCATION = {"Location": "The new deployment: `/deployments/{id}`."}

@@ -1,15 +1,18 @@
 """/flags: feature flag management and evaluation (flags are addressed by key)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from chalice import Blueprint
 from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
+from chalicelib.api.query import SERVER_VALIDATED, Choice, ListQuery, QueryParams, Text, param
 from chalicelib.api.routing import ADMIN, DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Environment, ListQuery, Page, QueryModel, RequestModel, ResponseModel
+from chalicelib.api.schemas import Environment, Page, RequestModel, ResponseModel
 from chalicelib.core.errors import NotFound
+from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import evaluation, flags, metrics
 from chalicelib.domain.caller import Caller
 
@@ -22,7 +25,8 @@ Percentage = Annotated[int, Field(ge=0, le=100, description="Share of users (by 
 Environments = Annotated[list[Environment], Field(
     max_length=10, description="Environments the flag is on in; `[]` means every environment. Stored without "
                                "duplicates in the order development, staging, production.")]
-UserId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+MAX_USER_ID_CHARS = 256
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_USER_ID_CHARS)]
 Reason = Literal[evaluation.REASONS]  # type: ignore[valid-type]
 # Optional in the schema, which cannot say that it depends on the kind of credential.
 ENVIRONMENT_RULE = "required with a user token (an SDK key supplies its own)"
@@ -65,11 +69,13 @@ class UpdateFlag(RequestModel):
     version: int | None = Field(None, ge=1, description="The version you read; a mismatch is 409.")
 
 
-class EvaluateQuery(QueryModel):
-    environment: Environment | None = Field(
-        None, description="Required with a user token; an SDK key uses its own (naming another one is 403).",
-        json_schema_extra={SERVER_VALIDATED: ENVIRONMENT_RULE})
-    user_id: UserId = Field(description="The user the flag is evaluated for (their stable bucket).")
+@dataclass(frozen=True, kw_only=True)
+class EvaluateQuery(QueryParams):
+    environment: str | None = param(Choice(ENVIRONMENTS), description="Required with a user token; an SDK key uses "
+                                                                      "its own (naming another one is 403).",
+                                    server_validated=ENVIRONMENT_RULE)
+    user_id: str = param(Text(max_length=MAX_USER_ID_CHARS), required=True,
+                         description="The user the flag is evaluated for (their stable bucket).")
 
 
 class BulkEvaluate(RequestModel):

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice import Response
 from chalice.app import Request
 
+from chalicelib.api import query as queries
 from chalicelib.api.problems import HandlerResponse, json_response
+from chalicelib.api.query import Query
 from chalicelib.core import ids
 from chalicelib.core.errors import MalformedBody, ValidationFailed
 from chalicelib.domain.caller import Caller
@@ -18,7 +20,6 @@ if TYPE_CHECKING:  # pydantic is imported by the models a route declares: /healt
     from pydantic import BaseModel, ValidationError
 
 MAX_BODY_BYTES = 65_536
-MAX_QUERY_VALUE = 1024
 CALLER_KEY = "idp_caller"
 REQUEST_ID_KEY = "idp_request_id"
 
@@ -106,27 +107,8 @@ def json_body(request: Request, model: type[Model], *, optional: bool = False) -
     return validate(model, data)
 
 
-def max_query_value(model: type[BaseModel], name: str) -> int:
-    """MAX_QUERY_VALUE, or more for a parameter whose model declares a longer ``max_length`` (a list
-    of ids)."""
-    declared = model.model_fields.get(name)
-    lengths = [getattr(meta, "max_length", None) for meta in (declared.metadata if declared else ())]
-    return max([MAX_QUERY_VALUE, *(length for length in lengths if isinstance(length, int))])
-
-
-def query(request: Request, model: type[Model]) -> Model:
-    original = request.to_original_event().get("multiValueQueryStringParameters") or {}
-    values = {}
-    for name, given in original.items():
-        if len(given) > 1:
-            raise ValidationFailed.field(name, "query parameter given more than once")
-        if len(given[0]) > max_query_value(model, name):
-            raise ValidationFailed.field(name, "query parameter is too long")
-        if given[0] == "":
-            # "?actor_id=" filters on nothing; passed on, it would reach DynamoDB as an empty key (a 500).
-            raise ValidationFailed.field(name, "query parameter is empty: leave it out instead")
-        values[name] = given[0]
-    return validate(model, values)
+def query(request: Request, model: type[Query]) -> Query:
+    return queries.read(model, request.to_original_event().get("multiValueQueryStringParameters") or {})
 
 
 def path_id(resource: str) -> Callable[[str], str]:

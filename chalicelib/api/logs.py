@@ -1,14 +1,15 @@
 """/services/{id}/logs: a service's log lines, newest first."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from chalice import Blueprint
-from pydantic import Field
 
 from chalicelib.api import http
+from chalicelib.api.query import ID, TIMESTAMP, Choice, ListQuery, param
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, Id, ListQuery, Page, ResponseModel, Timestamp
+from chalicelib.api.schemas import Page, ResponseModel
 from chalicelib.domain import logs
 
 bp = Blueprint(__name__)
@@ -27,13 +28,14 @@ class LogLine(ResponseModel):
     metadata: dict[str, Any]
 
 
+@dataclass(frozen=True, kw_only=True)
 class LogQuery(ListQuery):
-    level: Level | None = Field(None, description="Only lines of exactly this level.")
-    deployment_id: Id | None = Field(None, description="Only lines of this deployment.")
-    since: Timestamp | None = Field(None, description="Only lines at or after this time.",
-                                    json_schema_extra={SERVER_VALIDATED: "must not be after `until`"})
-    until: Timestamp | None = Field(None, description="Only lines at or before this time.",
-                                    json_schema_extra={SERVER_VALIDATED: "must not be before `since`"})
+    level: str | None = param(Choice(logs.LEVELS), description="Only lines of exactly this level.")
+    deployment_id: str | None = param(ID, description="Only lines of this deployment.")
+    since: str | None = param(TIMESTAMP, description="Only lines at or after this time.",
+                              server_validated="must not be after `until`")
+    until: str | None = param(TIMESTAMP, description="Only lines at or before this time.",
+                              server_validated="must not be before `since`")
 
 
 @route(bp, "/services/{service_id}/logs", "GET", access=VIEWER, summary="A service's log lines, newest first",

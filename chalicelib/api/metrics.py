@@ -1,19 +1,24 @@
 """/metrics/summary: platform activity per day, from the day counters (no Scan)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
+from chalicelib.api.query import Integer, QueryParams, param
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import QueryModel, ResponseModel
+from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain import metrics
 
 bp = Blueprint(__name__)
 
 
-class SummaryQuery(QueryModel):
-    days: int = Field(7, ge=1, le=metrics.MAX_DAYS, description="How many UTC days, today included (1 to 90).")
+@dataclass(frozen=True, kw_only=True)
+class SummaryQuery(QueryParams):
+    days: int = param(Integer(ge=1, le=metrics.MAX_DAYS), default=7,
+                      description="How many UTC days, today included (1 to 90).")
 
 
 class DeploymentCounts(ResponseModel):

@@ -16,8 +16,9 @@ from pydantic import ConfigDict, Field, WithJsonSchema
 
 from chalicelib.api import http
 from chalicelib.api.problems import json_response
+from chalicelib.api.query import SERVER_VALIDATED
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import SERVER_VALIDATED, RequestModel, ResponseModel
+from chalicelib.api.schemas import RequestModel, ResponseModel
 from chalicelib.core.errors import MalformedBody, ValidationFailed
 from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import metrics, ofrep

@@ -23,7 +23,7 @@ import re
 from chalice import Blueprint
 from pydantic import BaseModel
 
-from chalicelib.api import http
+from chalicelib.api import http, query
 from chalicelib.api.routing import PUBLIC, ROUTES, route
 from chalicelib.api.schemas import Problem
 
@@ -91,47 +91,6 @@ def _component_name(model) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", model.__name__)
 
 
-def _query_string_limits(schema: dict, limit: int) -> dict:
-    """An empty query value and one longer than ``limit`` are refused before the model sees them
-    (http.query), so no string query parameter is documented as accepting them."""
-    schema = dict(schema)
-    if schema.get("type") == "string" and "enum" not in schema and "const" not in schema:
-        schema["maxLength"] = min(schema.get("maxLength", limit), limit)
-        schema["minLength"] = max(schema.get("minLength", 1), 1)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            schema[key] = [_query_string_limits(option, limit) for option in schema[key]]
-    return schema
-
-
-def _query_parameters(model, components: dict) -> list[dict]:
-    schema = model.model_json_schema(ref_template=REF)
-    for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    required = set(schema.get("required", []))
-    params = []
-    for name, prop in schema.get("properties", {}).items():
-        prop = dict(prop)
-        description = prop.pop("description", None)
-        prop.pop("title", None)
-        if "anyOf" in prop:  # "X | None": a query parameter is simply absent instead
-            options = [p for p in prop["anyOf"] if p.get("type") != "null"]
-            default = prop.get("default")
-            extra = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
-            prop = dict(options[0]) if len(options) == 1 else {"anyOf": options}
-            prop.update(extra)
-            if default is not None:
-                prop["default"] = default
-        if prop.get("default", 0) is None:
-            prop.pop("default")
-        param = {"name": name, "in": "query", "required": name in required,
-                 "schema": _query_string_limits(prop, http.max_query_value(model, name))}
-        if description:
-            param["description"] = description
-        params.append(param)
-    return params
-
-
 def _path_parameters(path: str) -> list[dict]:
     params = []
     for name in re.findall(r"{(\w+)}", path):
@@ -177,7 +136,7 @@ def error_statuses(spec) -> set[int]:
     statuses = set(spec.errors) | set(ANY_OPERATION_ERRORS)
     if spec.access != PUBLIC:
         statuses |= {401, 403}
-    if spec.body is not None or spec.query is not None:
+    if spec.body_model is not None or spec.query is not None:
         statuses.add(400)
     if "{" in spec.path:
         statuses.add(404)
@@ -190,7 +149,7 @@ def _operation(spec, components: dict, problem_ref: dict) -> dict:
         operation["description"] = spec.description
     parameters = _path_parameters(spec.path)
     if spec.query is not None:
-        parameters += _query_parameters(spec.query, components)
+        parameters += query.documented(spec.query)
     for name, declared in spec.request_headers.items():
         parameters.append(_header_parameter(name, declared))
     if parameters:

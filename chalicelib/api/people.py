@@ -2,14 +2,15 @@
 a change). Only ``id``, ``name`` and ``email``: roles and account state stay behind /users (admin)."""
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
 
 from chalice import Blueprint
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from chalicelib.api import http
+from chalicelib.api.query import ListQuery, Text, canonical_id, param
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import ListQuery, Page, ResponseModel, parse_id
+from chalicelib.api.schemas import Page, ResponseModel
 from chalicelib.domain import users
 
 bp = Blueprint(__name__)
@@ -26,7 +27,7 @@ def _id_list(value: str) -> str:
     ids = []
     for part in parts:
         try:
-            ids.append(parse_id(part))
+            ids.append(canonical_id(part))
         except ValueError:
             raise ValueError(f"{part[:40]!r} is not a user id") from None
     return ",".join(dict.fromkeys(ids))  # canonical ids, a repeated one once
@@ -35,9 +36,8 @@ def _id_list(value: str) -> str:
 _UUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 # The pattern documents exactly what _id_list accepts; the check itself is _id_list's, so an error
 # says which id is wrong.
-IdList = Annotated[str, Field(max_length=MAX_IDS_CHARS,
-                              json_schema_extra={"pattern": f"^{_UUID}(,{_UUID}){{0,{MAX_IDS - 1}}}$"}),
-                   AfterValidator(_id_list)]
+ID_LIST = Text(max_length=MAX_IDS_CHARS, then=_id_list,
+               documented={"pattern": f"^{_UUID}(,{_UUID}){{0,{MAX_IDS - 1}}}$"})
 
 
 class Person(ResponseModel):
@@ -46,8 +46,9 @@ class Person(ResponseModel):
     email: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class PeopleQuery(ListQuery):
-    ids: IdList | None = Field(None, max_length=MAX_IDS_CHARS, description=(
+    ids: str | None = param(ID_LIST, description=(
         f"Comma-separated user ids (up to {MAX_IDS}), resolved with one read. The page lists those users "
         "in the order given (a repeated id once); an id that names no user is simply absent, never an error. "
         "`limit` and `cursor` page through them as through any list."))

@@ -16,6 +16,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.api import http
+from chalicelib.api import query as queries
 from chalicelib.api.problems import ProtocolErrors, error_response
 from chalicelib.api.route_index import ROUTE_MODULES
 
@@ -38,11 +39,13 @@ class RouteSpec:
     summary: str
     tag: str
     operation_id: str
-    body: Any = None  # pydantic model of the JSON body
-    query: Any = None  # pydantic model of the query string
+    # The pydantic model of the JSON body, or ``"module:Name"`` of one, imported on first use: a
+    # module whose reads must not import pydantic names its models so (see ``body``).
+    body_model: Any = None
+    query: Any = None  # the query string's dataclass (chalicelib.api.query)
     # The pydantic model of the success body (None: no body), or ``"module:Name"`` of one: the
-    # response models only document the route, and a route whose module must not import pydantic
-    # (/health) names them so, imported when the document or a test reads them.
+    # response models only document the route, so a route whose module must not import pydantic
+    # (/health, the reads) names them so, imported when the document or a test reads them.
     response_model: Any = None
     status: int = 200
     errors: tuple[int, ...] = ()
@@ -65,6 +68,10 @@ class RouteSpec:
     path_params: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
     # The route's own error shape (see chalicelib.api.problems); None: problem+json.
     protocol_errors: ProtocolErrors | None = None
+
+    @property
+    def body(self) -> Any:
+        return _model(self.body_model)
 
     @property
     def response(self) -> Any:
@@ -160,7 +167,8 @@ def _check_handler(view: Callable, spec: RouteSpec, parsers: Mapping[str, Any]) 
     """The handler takes exactly what the route parses (plus, if it wants, the caller and the
     request): a body or query the route does not declare cannot be read, nor a declared one ignored."""
     wanted = set(inspect.signature(view).parameters)
-    parsed = set(parsers) | ({"body"} if spec.body is not None else set()) | ({"query"} if spec.query is not None else set())
+    parsed = set(parsers) | {name for name, declared in (("body", spec.body_model), ("query", spec.query))
+                             if declared is not None}
     if missing := parsed - wanted:
         raise ValueError(f"{view.__name__} must take {sorted(missing)}: its route {spec.path} parses them")
     if unknown := wanted - parsed - set(CONTEXT_PARAMETERS):
@@ -180,7 +188,7 @@ def _endpoint(view: Callable, spec: RouteSpec) -> Serve:
                 from chalicelib.api.schemas import EmptyBody
 
                 http.json_body(request, EmptyBody, optional=True)
-            if spec.body is not None:
+            if spec.body_model is not None:
                 arguments["body"] = http.json_body(request, spec.body, optional=spec.body_optional)
             if spec.query is not None:
                 arguments["query"] = http.query(request, spec.query)
@@ -214,13 +222,15 @@ def route(blueprint, path: str, method: str, *, access: str, summary: str, sdk_k
         raise ValueError(f"owner {owner} is not a parameter of {path}")
     if body_optional and body is None or empty_body and body is not None:
         raise ValueError(f"{path}: body_optional needs a body model; empty_body refuses one")
+    if query is not None:
+        queries.parameters(query)  # refuses a query dataclass field not declared with query.param()
 
     def register(view: Callable) -> Callable:
         key = (method, path)
         spec = RouteSpec(
             method=method, path=path, access=access, sdk_key=sdk_key, summary=summary,
             tag=blueprint._import_name.rsplit(".", 1)[-1], operation_id=view.__name__,
-            body=body, query=query, response_model=response, status=status, errors=tuple(errors),
+            body_model=body, query=query, response_model=response, status=status, errors=tuple(errors),
             headers=headers or {}, request_headers=request_headers or {}, description=description,
             response_models=responses or {}, owner=owner, api_key_header=api_key_header,
             body_optional=body_optional, empty_body=empty_body, path_params=dict(path_params or {}),

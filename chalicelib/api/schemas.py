@@ -8,7 +8,6 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.core import clock, ids
 from chalicelib.core.settings import ENVIRONMENTS
 
 T = TypeVar("T")
@@ -31,33 +30,11 @@ def _email(value: str) -> str:
     return value.lower()
 
 
-def _timestamp(value: str) -> str:
-    try:
-        return clock.iso(clock.parse_iso(value))
-    except (ValueError, OverflowError):
-        raise ValueError("not an ISO 8601 timestamp") from None
-
-
-def parse_id(value: str) -> str:
-    """A well-formed UUID, in its canonical lower-case form."""
-    found = ids.canonical(value)
-    if found is None:
-        raise ValueError("not a valid id")
-    return found
-
-
 # Surrounding whitespace is refused rather than silently stripped, so the document and the server agree.
 Email = Annotated[str, StringConstraints(min_length=3, max_length=254),
                   Field(json_schema_extra={"pattern": EMAIL_PATTERN}), AfterValidator(_email)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Id = Annotated[str, Field(max_length=64, json_schema_extra={"format": "uuid"}), AfterValidator(parse_id)]
-Timestamp = Annotated[str, Field(max_length=64, json_schema_extra={"format": "date-time"}), AfterValidator(_timestamp)]
-
-
-# Marks a field whose validity the schema cannot express (a signed cursor, the current password, the
-# order of two fields): a schema-valid value may still be a 400 naming it. The fuzzing suite reads it.
-SERVER_VALIDATED = "x-server-validated"
 
 
 # Every model defers building its validator to first use (``defer_build``): a cold start pays
@@ -72,21 +49,10 @@ class EmptyBody(RequestModel):
     """The body of an action that takes none: empty or ``{}``."""
 
 
-class QueryModel(BaseModel):
-    # Query strings are text: numbers are parsed from them, unknown parameters are refused.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
 class ResponseModel(BaseModel):
     """Base of every response model (the success bodies the route table documents)."""
 
     model_config = ConfigDict(defer_build=True)
-
-
-class ListQuery(QueryModel):
-    limit: int = Field(20, ge=1, le=100, description="Page size, 1 to 100.")
-    cursor: str | None = Field(None, max_length=1024, description="Opaque cursor from `next_cursor`.",
-                               json_schema_extra={SERVER_VALIDATED: "signed by the server for this list and filters"})
 
 
 class Page(ResponseModel, Generic[T]):

@@ -5,8 +5,9 @@ from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
+from chalicelib.api.query import ListQuery
 from chalicelib.api.routing import ADMIN, route
-from chalicelib.api.schemas import Environment, ListQuery, Name, Page, RequestModel, ResponseModel
+from chalicelib.api.schemas import Environment, Name, Page, RequestModel, ResponseModel
 from chalicelib.domain import sdk_keys
 from chalicelib.domain.caller import Caller
 

@@ -1,18 +1,21 @@
 """/services: the service catalog. Anyone signed in reads; developers create and manage the
-services they own; admins manage all."""
+services they own; admins manage all. The bodies and answers are pydantic models in
+chalicelib.api.models.services, named here as strings so that a read imports no pydantic."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
-from pydantic import MISSING, AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema
 
 from chalicelib.api import http
+from chalicelib.api.query import ID, Choice, ListQuery, Text, param
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, Id, ListQuery, Page, RequestModel, ResponseModel
 from chalicelib.domain import services
 from chalicelib.domain.caller import Caller
+
+if TYPE_CHECKING:
+    from chalicelib.api.models.services import CreateService, UpdateService
 
 bp = Blueprint(__name__)
 
@@ -21,153 +24,22 @@ MAX_TAGS = 20
 MAX_TAG_CHARS = 64
 MAX_DESCRIPTION_CHARS = 2000
 MAX_URL_CHARS = 2048
+MODELS = "chalicelib.api.models.services"
 
 
-def _http_url(value: str) -> str:
-    problem = "must be an http or https URL"
-    if any(c.isspace() for c in value):
-        raise ValueError(problem)
-    try:
-        parts = urlsplit(value)
-        _ = parts.port  # refuses a malformed port
-    except ValueError:
-        raise ValueError(problem) from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(problem)
-    return value
-
-
-def _tags(value: Any) -> list[str]:
-    # One check for the whole list, so an error names the field ``tags`` itself.
-    problem = f"must be a list of up to {MAX_TAGS} strings of 1 to {MAX_TAG_CHARS} characters"
-    if not isinstance(value, list) or len(value) > MAX_TAGS:
-        raise ValueError(problem)
-    for tag in value:
-        if not isinstance(tag, str) or not 1 <= len(tag) <= MAX_TAG_CHARS:
-            raise ValueError(problem)
-    return list(value)
-
-
-ServiceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_CHARS)]
-RepositoryUrl = Annotated[str, Field(max_length=MAX_URL_CHARS, json_schema_extra={"format": "uri"}),
-                          AfterValidator(_http_url)]
-Lifecycle = Literal[services.LIFECYCLES]  # type: ignore[valid-type]
-Tier = Annotated[int, Field(ge=1, le=4)]
-Tags = Annotated[list[str], PlainValidator(_tags), WithJsonSchema({
-    "type": "array", "maxItems": MAX_TAGS,
-    "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG_CHARS}})]
-OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-
-
-Health = Literal["unknown", "healthy", "degraded"]
-
-
-class LastDeployment(ResponseModel):
-    id: str
-    status: Literal["SUCCESS", "FAILED", "CANCELLED"]
-    version: str
-    environment: Environment
-    finished_at: str | None
-
-
-class EnvironmentState(ResponseModel):
-    """One environment of a service, from that environment's deployments only."""
-
-    active_deployment_id: str | None = Field(
-        description="The `PENDING` or `RUNNING` deployment holding this environment's slot, else null.")
-    last_deployment: LastDeployment | None = Field(
-        description="The newest deployment to this environment that reached a terminal status, else null.")
-    health: Health = Field(description="`unknown` until a deployment to this environment finished `SUCCESS` or "
-                                       "`FAILED`, then `healthy` or `degraded` after the newest of those "
-                                       "(`CANCELLED` leaves it unchanged).")
-
-
-class Environments(ResponseModel):
-    """Always all three environments."""
-
-    development: EnvironmentState
-    staging: EnvironmentState
-    production: EnvironmentState
-
-
-class Service(ResponseModel):
-    id: str
-    name: str
-    description: str
-    repository_url: str | None
-    owner_id: str
-    lifecycle: Lifecycle
-    tier: int | None
-    tags: list[str]
-    health: Health = Field(description="After the newest deployment of any environment that finished `SUCCESS` "
-                                       "(`healthy`) or `FAILED` (`degraded`); `unknown` before.")
-    active_deployment_id: str | None = Field(
-        description="The deployment holding a slot: production's, else staging's, else development's.")
-    last_deployment: LastDeployment | None = Field(
-        description="The newest deployment of any environment that reached a terminal status.")
-    environments: Environments = Field(
-        description="Each environment's own slot, newest finished deployment and health. Once a deployment reads "
-                    "terminal, these (and the fields above) already name it.")
-    created_at: str
-    updated_at: str
-    version: int
-
-
-class CreateService(RequestModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"name": "payments-api", "description": "Takes card payments", "repository_url":
-         "https://github.com/example/payments-api", "lifecycle": "production", "tier": 1, "tags": ["payments", "pci"]},
-        {"name": "search-indexer"}]})
-
-    name: ServiceName
-    description: Description = ""
-    repository_url: RepositoryUrl | None = None
-    lifecycle: Lifecycle = "experimental"
-    tier: Tier | None = None
-    tags: Tags = Field(default_factory=list)
-    owner_id: OwnerId | None = Field(None, description="Admins only (a developer may name only themselves); "
-                                                       "must be an existing user.")
-
-
-UPDATE_SERVICE_EXAMPLES = [{"description": "Takes card and wallet payments", "tier": 2, "version": 1},
-                           {"lifecycle": "deprecated", "repository_url": None, "tags": []}]
-
-
-def _no_defaults(schema: dict) -> None:
-    # A partial update: a missing field means "unchanged", not a default value.
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)
-    schema["examples"] = UPDATE_SERVICE_EXAMPLES
-
-
-class UpdateService(RequestModel):
-    """Only the fields sent change; ``repository_url`` and ``tier`` may be set to null to clear them."""
-
-    model_config = ConfigDict(json_schema_extra=_no_defaults)
-
-    # MISSING: not sent (so unchanged); only the fields that may be cleared accept null.
-    name: ServiceName | MISSING = MISSING
-    description: Description | MISSING = MISSING
-    repository_url: RepositoryUrl | None | MISSING = MISSING
-    lifecycle: Lifecycle | MISSING = MISSING
-    tier: Tier | None | MISSING = MISSING
-    tags: Tags | MISSING = MISSING
-    owner_id: OwnerId | MISSING = Field(MISSING, description="Admins only.")
-    version: int | MISSING = Field(MISSING, description="The version you read; a different current version is a 409.")
-
-
+@dataclass(frozen=True, kw_only=True)
 class ServiceQuery(ListQuery):
-    owner_id: Id | None = Field(None, description="Only services owned by this user.")
-    lifecycle: Lifecycle | None = Field(None, description="Only services in this lifecycle.")
-    tag: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_CHARS)] | None = Field(
-        None, description="Only services carrying this tag (one tag, exact match).")
-    name: ServiceName | None = Field(None, description="The service with exactly this name: a page of 0 or 1 "
-                                                       "item, never a cursor.")
+    owner_id: str | None = param(ID, description="Only services owned by this user.")
+    lifecycle: str | None = param(Choice(services.LIFECYCLES), description="Only services in this lifecycle.")
+    tag: str | None = param(Text(max_length=MAX_TAG_CHARS), description="Only services carrying this tag (one tag, "
+                                                                          "exact match).")
+    name: str | None = param(Text(pattern=NAME_PATTERN), description="The service with exactly this name: a page of 0 "
+                                                                       "or 1 item, never a cursor.")
+
 
 
 @route(bp, "/services", "GET", access=VIEWER, summary="List services, newest first", query=ServiceQuery,
-       response=Page[Service], errors=(400, 401, 403),
+       response=f"{MODELS}:ServicePage", errors=(400, 401, 403),
        description="Filters combine (all must hold). Each is served from an index key: `name` by the unique-name "
                    "guard, `tag` by the tag index, `owner_id` and `lifecycle` by their own indexes; the first of "
                    "those given serves the page and the others filter it. A filtered page is full (`limit` items) "
@@ -180,7 +52,7 @@ def list_services(query: ServiceQuery):
 
 
 @route(bp, "/services", "POST", access=DEVELOPER, summary="Register a service (owner: the caller, or for admins "
-       "any user)", body=CreateService, response=Service, status=201,
+       "any user)", body=f"{MODELS}:CreateService", response=f"{MODELS}:Service", status=201,
        headers={201: {"Location": "The new service: /services/{id}."}}, errors=(400, 401, 403, 409, 413),
        description="The name is unique across the platform (409). A developer passing another `owner_id` gets 403; "
                    "an admin's `owner_id` must name an existing user (400).")
@@ -191,19 +63,19 @@ def create_service(caller: Caller, body: CreateService):
     return http.respond(service, 201, {"Location": f"/services/{service['id']}"})
 
 
-@route(bp, "/services/{service_id}", "GET", access=VIEWER, summary="Get a service", response=Service,
+@route(bp, "/services/{service_id}", "GET", access=VIEWER, summary="Get a service", response=f"{MODELS}:Service",
        errors=(401, 403, 404))
 def get_service(service_id: str):
     return http.respond(services.get_service(service_id))
 
 
 @route(bp, "/services/{service_id}", "PATCH", access=DEVELOPER, summary="Update a service (owner or admin)",
-       body=UpdateService, response=Service, errors=(400, 401, 403, 404, 409, 413), owner="service_id",
+       body=f"{MODELS}:UpdateService", response=f"{MODELS}:Service", errors=(400, 401, 403, 404, 409, 413), owner="service_id",
        description="Partial update. Changing `owner_id` is for admins only. A stale `version`, or a name another "
                    "service has, is a 409 and nothing changes.")
 def update_service(caller: Caller, service_id: str, body: UpdateService):
     fields = {name: getattr(body, name) for name in body.model_fields_set if name != "version"}
-    version = body.version if body.version is not MISSING else None
+    version = body.version if isinstance(body.version, int) else None  # else MISSING: not sent
     return http.respond(services.update_service(caller, service_id, version=version, **fields))
 
 

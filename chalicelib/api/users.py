@@ -5,8 +5,9 @@ from chalice import Blueprint
 from pydantic import ConfigDict
 
 from chalicelib.api import http
+from chalicelib.api.query import ListQuery
 from chalicelib.api.routing import ADMIN, VIEWER, route
-from chalicelib.api.schemas import Email, ListQuery, Name, Page, Password, RequestModel, ResponseModel, Role
+from chalicelib.api.schemas import Email, Name, Page, Password, RequestModel, ResponseModel, Role
 from chalicelib.domain import users
 from chalicelib.domain.caller import Caller
 
