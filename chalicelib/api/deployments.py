@@ -1,68 +1,30 @@
-"""/deployments: trigger, list, read, logs, cancel, roll back (and a service's deployments)."""
+"""/deployments: trigger, list, read, logs, cancel, roll back (and a service's deployments). The
+body and answers are pydantic models in chalicelib.api.models.deployments (a log line's in
+chalicelib.api.models.logs), named as strings so that a read imports no pydantic."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 from chalice.app import Request
-from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.api import http
-from chalicelib.api.logs import LogLine
 from chalicelib.api.query import ID, Choice, ListQuery, param
 from chalicelib.api.routing import DEVELOPER, VIEWER, route
-from chalicelib.api.schemas import Environment, Page, RequestModel, ResponseModel
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.settings import ENVIRONMENTS
 from chalicelib.domain import deployments
 from chalicelib.domain.caller import Caller
 
+if TYPE_CHECKING:
+    from chalicelib.api.models.deployments import TriggerDeployment
+
 bp = Blueprint(__name__)
 
-Status = Literal[deployments.STATUSES]  # type: ignore[valid-type]
-StepStatus = Literal[deployments.STEP_STATUSES]  # type: ignore[valid-type]
-Version = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/+-]{1,128}$")]
+MODELS = "chalicelib.api.models.deployments"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
-
-
-class Step(ResponseModel):
-    name: str
-    status: StepStatus
-    started_at: str | None
-    finished_at: str | None
-
-
-class Deployment(ResponseModel):
-    id: str
-    service_id: str
-    version: str
-    environment: Environment
-    status: Status
-    triggered_by: str | None
-    cancelled_by: str | None = Field(description="The id of the user who cancelled it, else null.")
-    steps: list[Step] = Field(description="The six steps in order: Pull code, Install dependencies, Run tests, "
-                                          "Build, Deploy, Health check.")
-    current_step: str | None = Field(description="Name of the step the deployment is at, or stopped at; null "
-                                                 "before the first step starts.")
-    error: str | None
-    rollback_of: str | None
-    execution_arn: str | None
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
-
-
-class TriggerDeployment(RequestModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"service_id": "3f0c2b9e-8d4a-4c1e-9b7a-2e5d6f8a1c3b", "version": "v1.4.2", "environment": "staging"},
-        {"service_id": "3f0c2b9e-8d4a-4c1e-9b7a-2e5d6f8a1c3b", "version": "9fceb02"}]})
-
-    service_id: str = Field(min_length=1, max_length=64, description="An unknown service (or an id that is not "
-                                                                     "a UUID) is a 404.")
-    version: Version = Field(description="A tag, a commit or a build number: `^[A-Za-z0-9._/+-]{1,128}$`.")
-    environment: Environment = "production"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,8 +63,8 @@ def _accepted(deployment: dict):
     return http.respond(deployment, 202, {"Location": f"/deployments/{deployment['id']}"})
 
 
-@route(bp, "/deployments", "POST", access=DEVELOPER, summary="Trigger a deployment", body=TriggerDeployment,
-       response=Deployment, status=202, errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION},
+@route(bp, "/deployments", "POST", access=DEVELOPER, summary="Trigger a deployment", body=f"{MODELS}:TriggerDeployment",
+       response=f"{MODELS}:Deployment", status=202, errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION},
        request_headers={"Idempotency-Key": "Optional. A retry with the same key and the same body answers the first "
                                            "response (202, same body) and starts nothing; the same key with a "
                                            "different body is a 409. Keys are per user and kept 24 hours."},
@@ -114,7 +76,7 @@ def trigger_deployment(caller: Caller, request: Request, body: TriggerDeployment
 
 
 @route(bp, "/deployments", "GET", access=VIEWER, summary="List deployments, newest first", query=DeploymentQuery,
-       response=Page[Deployment], errors=(400, 401, 403),
+       response=f"{MODELS}:DeploymentPage", errors=(400, 401, 403),
        description="Filtered pages are full: a page holds `limit` items whenever that many match further on. "
                    "Every filter and combination is served from an index, except `status` together with "
                    f"`service_id`: that one reads on through at most {deployments.MAX_EXAMINED} of the service's deployments "
@@ -127,19 +89,19 @@ def list_deployments(query: DeploymentQuery):
 
 
 @route(bp, "/deployments/{deployment_id}", "GET", access=VIEWER, summary="A deployment, with its steps",
-       response=Deployment, errors=(401, 403, 404))
+       response=f"{MODELS}:Deployment", errors=(401, 403, 404))
 def get_deployment(deployment_id: str):
     return http.respond(deployments.get_deployment(deployment_id))
 
 
 @route(bp, "/deployments/{deployment_id}/logs", "GET", access=VIEWER, summary="A deployment's log lines, oldest first",
-       query=ListQuery, response=Page[LogLine], errors=(400, 401, 403, 404))
+       query=ListQuery, response="chalicelib.api.models.logs:LogPage", errors=(400, 401, 403, 404))
 def list_deployment_logs(deployment_id: str, query: ListQuery):
     return http.respond(deployments.list_logs(deployment_id, limit=query.limit, cursor=query.cursor))
 
 
 @route(bp, "/deployments/{deployment_id}/cancel", "POST", access=DEVELOPER, summary="Cancel a PENDING or RUNNING "
-       "deployment", response=Deployment, errors=(400, 401, 403, 404, 409, 413), empty_body=True,
+       "deployment", response=f"{MODELS}:Deployment", errors=(400, 401, 403, 404, 409, 413), empty_body=True,
        description="The deployment becomes `CANCELLED`, every step not yet `succeeded` becomes `skipped`, the "
                    "service's health is unchanged and the environment is free again. 409 once it has finished.")
 def cancel_deployment(caller: Caller, deployment_id: str):
@@ -147,7 +109,7 @@ def cancel_deployment(caller: Caller, deployment_id: str):
 
 
 @route(bp, "/deployments/{deployment_id}/rollback", "POST", access=DEVELOPER,
-       summary="Redeploy the newest earlier SUCCESS version", response=Deployment, status=202,
+       summary="Redeploy the newest earlier SUCCESS version", response=f"{MODELS}:Deployment", status=202,
        errors=(400, 401, 403, 404, 409, 413, 503), headers={202: LOCATION}, empty_body=True,
        description="Starts a new deployment (with `rollback_of` set to this one) of the newest `SUCCESS` "
                    "deployment of the same service and environment created before this one whose version differs "
@@ -157,7 +119,7 @@ def rollback_deployment(caller: Caller, deployment_id: str):
 
 
 @route(bp, "/services/{service_id}/deployments", "GET", access=VIEWER, summary="A service's deployments, newest first",
-       query=ListQuery, response=Page[Deployment], errors=(400, 401, 403, 404),
+       query=ListQuery, response=f"{MODELS}:DeploymentPage", errors=(400, 401, 403, 404),
        description="A deleted service's deployments stay listed; 404 for a service that never existed.")
 def list_service_deployments(service_id: str, query: ListQuery):
     return http.respond(deployments.list_for_service(service_id, limit=query.limit, cursor=query.cursor))

@@ -1,31 +1,19 @@
-"""/services/{id}/logs: a service's log lines, newest first."""
+"""/services/{id}/logs: a service's log lines, newest first. The answer's pydantic model is in
+chalicelib.api.models.logs, named as a string so that the read imports no pydantic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.query import ID, TIMESTAMP, Choice, ListQuery, param
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import Page, ResponseModel
 from chalicelib.domain import logs
 
 bp = Blueprint(__name__)
 
-Level = Literal[logs.LEVELS]  # type: ignore[valid-type]
-
-
-# A log line, as both a service's and a deployment's logs list it.
-class LogLine(ResponseModel):
-    id: str
-    service_id: str
-    deployment_id: str | None
-    timestamp: str
-    level: Level
-    message: str
-    metadata: dict[str, Any]
+MODELS = "chalicelib.api.models.logs"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +27,7 @@ class LogQuery(ListQuery):
 
 
 @route(bp, "/services/{service_id}/logs", "GET", access=VIEWER, summary="A service's log lines, newest first",
-       query=LogQuery, response=Page[LogLine], errors=(400, 401, 403, 404),
+       query=LogQuery, response=f"{MODELS}:LogPage", errors=(400, 401, 403, 404),
        description="Filters combine (all must hold). A deleted service's lines stay readable until they expire "
                    "(`IDP_LOG_RETENTION_DAYS`); a service that never existed is a 404. With `level`, a page may hold "
                    "fewer than `limit` lines while `next_cursor` still points further. `since` after `until` is a "

@@ -1,19 +1,21 @@
 """/people: the user directory every signed-in user may read (to show who owns a service or made
-a change). Only ``id``, ``name`` and ``email``: roles and account state stay behind /users (admin)."""
+a change). Only ``id``, ``name`` and ``email``: roles and account state stay behind /users (admin).
+The answer's pydantic model is in chalicelib.api.models.people, named as a string so that the read
+imports no pydantic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from chalice import Blueprint
-from pydantic import Field
 
 from chalicelib.api import http
 from chalicelib.api.query import ListQuery, Text, canonical_id, param
 from chalicelib.api.routing import VIEWER, route
-from chalicelib.api.schemas import Page, ResponseModel
 from chalicelib.domain import users
 
 bp = Blueprint(__name__)
+
+MODELS = "chalicelib.api.models.people"
 
 MAX_IDS = 100
 # 100 canonical UUIDs and the commas between them.
@@ -40,12 +42,6 @@ ID_LIST = Text(max_length=MAX_IDS_CHARS, then=_id_list,
                documented={"pattern": f"^{_UUID}(,{_UUID}){{0,{MAX_IDS - 1}}}$"})
 
 
-class Person(ResponseModel):
-    id: str = Field(json_schema_extra={"format": "uuid"})
-    name: str
-    email: str
-
-
 @dataclass(frozen=True, kw_only=True)
 class PeopleQuery(ListQuery):
     ids: str | None = param(ID_LIST, description=(
@@ -59,7 +55,7 @@ class PeopleQuery(ListQuery):
 
 
 @route(bp, "/people", "GET", access=VIEWER, summary="The user directory: id, name and email of every user",
-       query=PeopleQuery, response=Page[Person], errors=(400, 401, 403),
+       query=PeopleQuery, response=f"{MODELS}:PersonPage", errors=(400, 401, 403),
        description="Newest first; with `ids`, those users in the order given. Roles and account state are "
                    "not shown here (see /users, admins only).")
 def list_people(query: PeopleQuery):

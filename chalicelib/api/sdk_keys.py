@@ -1,47 +1,34 @@
-"""/sdk-keys: admins issue and revoke the keys applications use to evaluate flags."""
+"""/sdk-keys: admins issue and revoke the keys applications use to evaluate flags. The body and
+answers are pydantic models in chalicelib.api.models.sdk_keys, named as strings so that a read imports
+no pydantic."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
-from pydantic import ConfigDict, Field
 
 from chalicelib.api import http
 from chalicelib.api.query import ListQuery
 from chalicelib.api.routing import ADMIN, route
-from chalicelib.api.schemas import Environment, Name, Page, RequestModel, ResponseModel
 from chalicelib.domain import sdk_keys
 from chalicelib.domain.caller import Caller
 
+if TYPE_CHECKING:
+    from chalicelib.api.models.sdk_keys import CreateSdkKey
+
 bp = Blueprint(__name__)
 
-
-class SdkKey(ResponseModel):
-    id: str
-    name: str
-    environment: Environment
-    key_prefix: str = Field(description="The first characters of the key, to recognise it; never the secret.")
-    created_by: str | None
-    created_at: str
-
-
-class NewSdkKey(SdkKey):
-    key: str = Field(description="The secret (idp_sk_...). Shown only in this answer; only its hash is stored.")
-
-
-class CreateSdkKey(RequestModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "checkout web app", "environment": "production"}]})
-
-    name: Name
-    environment: Environment
+MODELS = "chalicelib.api.models.sdk_keys"
 
 
 @route(bp, "/sdk-keys", "GET", access=ADMIN, summary="List SDK keys (never the secret)", query=ListQuery,
-       response=Page[SdkKey], errors=(400, 401, 403))
+       response=f"{MODELS}:SdkKeyPage", errors=(400, 401, 403))
 def list_sdk_keys(query: ListQuery):
     return http.respond(sdk_keys.list_keys(query.limit, query.cursor))
 
 
-@route(bp, "/sdk-keys", "POST", access=ADMIN, summary="Create an SDK key for one environment", body=CreateSdkKey,
-       response=NewSdkKey, status=201, errors=(400, 401, 403, 413))
+@route(bp, "/sdk-keys", "POST", access=ADMIN, summary="Create an SDK key for one environment",
+       body=f"{MODELS}:CreateSdkKey", response=f"{MODELS}:NewSdkKey", status=201, errors=(400, 401, 403, 413))
 def create_sdk_key(caller: Caller, body: CreateSdkKey):
     return http.respond(sdk_keys.create_key(caller, body.name, body.environment), 201)
 
