@@ -37,7 +37,6 @@ class ServiceQuery(ListQuery):
                                                                        "or 1 item, never a cursor.")
 
 
-
 @route(bp, "/services", "GET", access=VIEWER, summary="List services, newest first", query=ServiceQuery,
        response=f"{MODELS}:ServicePage", errors=(400, 401, 403),
        description="Filters combine (all must hold). Each is served from an index key: `name` by the unique-name "
