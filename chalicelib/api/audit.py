@@ -3,7 +3,6 @@ as strings so that the read imports no pydantic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from chalice import Blueprint
 
@@ -16,10 +15,6 @@ from chalicelib.domain.caller import Caller
 bp = Blueprint(__name__)
 
 MODELS = "chalicelib.api.models.audit"
-
-Action = Literal[audit.ACTIONS]  # type: ignore[valid-type]
-ResourceType = Literal[audit.RESOURCE_TYPES]  # type: ignore[valid-type]
-
 
 @dataclass(frozen=True, kw_only=True)
 class AuditQuery(ListQuery):
