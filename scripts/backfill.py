@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backfill stopped: {error}", file=sys.stderr)
         return 1
     except Exception as error:
-        problem = backup.aws_problem(error)
+        # pynamodb wraps botocore's error (ScanError, UpdateError...) and keeps it as ``cause``.
+        cause = getattr(error, "cause", None)
+        problem = backup.aws_problem(error) or (backup.aws_problem(cause) if isinstance(cause, Exception) else None)
         if problem is None:
             raise
         print(f"backfill failed: {problem}", file=sys.stderr)
