@@ -54,14 +54,19 @@ def table_names_from_template() -> list[str]:
     return names
 
 
+def emulator_credentials() -> None:
+    """An emulator (``AWS_ENDPOINT_URL``) gets dummy credentials when none are set; AWS never does."""
+    if os.environ.get("AWS_ENDPOINT_URL") and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+
 def dynamodb_client():
     """A DynamoDB client for the configured stack (``AWS_ENDPOINT_URL`` points it at an emulator;
     an emulator gets dummy credentials when none are set)."""
     import boto3
 
-    if os.environ.get("AWS_ENDPOINT_URL") and not os.environ.get("AWS_ACCESS_KEY_ID"):
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    emulator_credentials()
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     return boto3.session.Session().client("dynamodb", region_name=region)
 

@@ -11,6 +11,7 @@ import functools
 import json
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.core import clock
@@ -203,6 +204,20 @@ def settle(tx: Transaction, deployment: DeploymentRecord, status: str, now: str,
         if finishes_now:
             actions.append(path["finished_at"].set(now))
     tx.update(deployment, actions=actions, condition=condition, label="deployment")
+
+
+def set_missing_status_env(deployment: DeploymentRecord) -> bool:
+    """Set ``status_env`` on a deployment stored before it existed (``scripts/backfill``), from
+    its status and environment as read: only while it still lacks one and its status has not
+    moved (every newer status write sets ``status_env`` itself). False when refused."""
+    try:
+        DeploymentRecord(deployment.id).update(
+            actions=[DeploymentRecord.status_env.set(status_env(deployment.status, deployment.environment))],
+            condition=DeploymentRecord.status_env.does_not_exist() & (DeploymentRecord.status == deployment.status)
+            & (DeploymentRecord.environment == deployment.environment))
+    except UpdateError:
+        return False
+    return True
 
 
 # --- Step Functions -------------------------------------------------------------------------

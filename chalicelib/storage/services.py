@@ -262,6 +262,24 @@ def update_fields(tx: Transaction, service: ServiceRecord, changes: dict, now: s
     _update_tag_index(tx, service, changes)
 
 
+def indexed_tags(service: ServiceRecord) -> set[str]:
+    """The tags of ``service`` that have their tag index item (one BatchGetItem): what
+    ``scripts/backfill`` leaves alone."""
+    keys = [(tag, service.sort_key) for tag in _distinct(service.tags)]
+    return {item.tag for item in ServiceTagRecord.batch_get(keys, consistent_read=True)} if keys else set()
+
+
+def index_missing_tags(tx: Transaction, service: ServiceRecord, tags: list[str]) -> None:
+    """Write the tag index items ``tags`` of a service stored before the index existed
+    (``scripts/backfill``), only while the service is as read (label ``service``: every change of
+    its tags, owner or lifecycle bumps ``version``, and a deleted one fails too) and only where no
+    item is there yet (label ``tag``: a newer write is never overwritten)."""
+    tx.check(ServiceRecord, service.id, ServiceRecord.version == service.version, label="service")
+    for tag in _distinct(tags):
+        tx.save(tag_item(service, tag, owner_id=service.owner_id, lifecycle=service.lifecycle),
+                condition=ServiceTagRecord.tag.does_not_exist(), label="tag")
+
+
 def delete(tx: Transaction, service: ServiceRecord) -> None:
     """Delete the service as read, only while no deployment slot is held (label ``service``); free
     its name and tags, and leave a tombstone."""
