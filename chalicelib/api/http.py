@@ -11,7 +11,6 @@ from chalice.app import Request
 
 from chalicelib.api import query as queries
 from chalicelib.api.problems import HandlerResponse, json_response
-from chalicelib.api.query import Query
 from chalicelib.core import ids
 from chalicelib.core.errors import MalformedBody, ValidationFailed
 from chalicelib.domain.caller import Caller
@@ -107,7 +106,7 @@ def json_body(request: Request, model: type[Model], *, optional: bool = False) -
     return validate(model, data)
 
 
-def query(request: Request, model: type[Query]) -> Query:
+def query(request: Request, model: type[queries.Query]) -> queries.Query:
     return queries.read(model, request.to_original_event().get("multiValueQueryStringParameters") or {})
 
 

@@ -4,7 +4,7 @@ of typed parameters, read here and documented from the same declarations.
 Query parameters are flat text, so reading them needs no schema engine: this module imports
 neither pydantic nor anything that does, and a cold GET (the portal's first page, an authenticated
 list) pays for neither pydantic's import nor a validator's build (request bodies still go through
-pydantic, in chalicelib.api.schemas). Its wording of errors follows pydantic's, as the bodies' does.
+pydantic, in chalicelib.api.models). Its wording of errors follows pydantic's, as the bodies' does.
 
     @dataclass(frozen=True, kw_only=True)
     class ServiceQuery(ListQuery):
@@ -61,10 +61,6 @@ class Integer:
     def schema(self) -> dict:
         return {"type": "integer", "minimum": self.ge, "maximum": self.le}
 
-    @property
-    def max_length(self) -> int | None:
-        return None
-
 
 @dataclass(frozen=True)
 class Text:
@@ -119,10 +115,6 @@ class Choice:
     def schema(self) -> dict:
         return {"type": "string", "enum": list(self.values)}
 
-    @property
-    def max_length(self) -> int | None:
-        return None
-
 
 Kind = Integer | Text | Choice
 
@@ -160,10 +152,8 @@ class Parameter:
     @property
     def max_length(self) -> int:
         """The longest value read (a longer one is refused before its kind sees it)."""
-        return max(MAX_QUERY_VALUE, self.kind.max_length or 0)
-
-
-_REQUIRED = object()
+        declared = self.kind.max_length if isinstance(self.kind, Text) else None
+        return max(MAX_QUERY_VALUE, declared or 0)
 
 
 def param(kind: Kind, *, default: Any = None, required: bool = False, description: str = "",
@@ -253,7 +243,7 @@ def documented(model: type[QueryParams]) -> list[dict]:
     for known in parameters(model).values():
         schema = known.kind.schema()
         if schema["type"] == "string" and "enum" not in schema:
-            schema["maxLength"] = min(schema.get("maxLength", known.max_length), known.max_length)
+            schema.setdefault("maxLength", known.max_length)  # a Text's own is never longer
             schema["minLength"] = 1
         if known.default is not None:
             schema["default"] = known.default

@@ -83,10 +83,14 @@ class RouteSpec:
 
 
 def _model(model: Any) -> Any:
-    if isinstance(model, str):
-        module, name = model.split(":")
-        return getattr(importlib.import_module(module), name)
-    return model
+    return _named_model(model) if isinstance(model, str) else model
+
+
+@functools.cache
+def _named_model(reference: str) -> Any:
+    # Resolved once: a write's every request reads ``spec.body``.
+    module, name = reference.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 RouteKey = tuple[str, str]
