@@ -51,17 +51,6 @@ REPLAYED = "response_json"  # the idempotency record's one field: the first answ
 # --- shaping --------------------------------------------------------------------------------
 
 
-def _time(value: str | None) -> str | None:
-    """Times written by the state machine come in the engine's own ISO format
-    (``...T12:00:00.123Z`` on AWS, ``...T12:00:00.123456+00:00`` in moto); answers always use ours."""
-    if value is None:
-        return None
-    try:
-        return clock.iso(clock.parse_iso(value))
-    except ValueError:
-        return value
-
-
 def to_dict(record) -> dict:
     return {
         "id": record.id,
@@ -71,27 +60,15 @@ def to_dict(record) -> dict:
         "status": record.status,
         "triggered_by": record.triggered_by,
         "cancelled_by": record.cancelled_by,
-        "steps": [{"name": step.name, "status": step.status, "started_at": _time(step.started_at),
-                   "finished_at": _time(step.finished_at)} for step in record.steps or []],
+        "steps": [{"name": step.name, "status": step.status, "started_at": clock.ours(step.started_at),
+                   "finished_at": clock.ours(step.finished_at)} for step in record.steps or []],
         "current_step": record.current_step,
         "error": record.error,
         "rollback_of": record.rollback_of,
         "execution_arn": record.execution_arn,
-        "created_at": _time(record.created_at),
-        "started_at": _time(record.started_at),
-        "finished_at": _time(record.finished_at),
-    }
-
-
-def log_to_dict(record) -> dict:
-    return {
-        "id": record.id,
-        "service_id": record.service_id,
-        "deployment_id": record.deployment_id,
-        "timestamp": _time(record.timestamp),
-        "level": record.level,
-        "message": record.message,
-        "metadata": record.metadata,
+        "created_at": clock.ours(record.created_at),
+        "started_at": clock.ours(record.started_at),
+        "finished_at": clock.ours(record.finished_at),
     }
 
 
@@ -422,7 +399,7 @@ def list_logs(deployment_id: str, *, limit: int, cursor: str | None, level: str 
                                      since=since, until=until)
     if not page.items and cursor is None and store.get(deployment_id) is None:
         raise NotFound(f"deployment {deployment_id} not found")
-    return {"items": [log_to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
+    return {"items": [logs.to_dict(r) for r in page.items], "next_cursor": encode_cursor(scope, page.last_key)}
 
 
 # --- cancel and rollback ---------------------------------------------------------------------

@@ -86,7 +86,7 @@ def to_dict(record) -> dict:
         "id": record.id,
         "service_id": record.service_id,
         "deployment_id": record.deployment_id,
-        "timestamp": record.timestamp,
+        "timestamp": clock.ours(record.timestamp),  # the state machine writes lines too
         "level": record.level,
         "message": record.message,
         "metadata": record.metadata if record.metadata is not None else {},
